@@ -1,0 +1,8 @@
+// gmp/gmp.hpp: the umbrella header, everything a gmp program uses.
+#pragma once
+
+#include "gmp/local.hpp"
+#include "gmp/panic.hpp"
+#include "gmp/runtime.hpp"
+#include "gmp/stats.hpp"
+#include "gmp/sync.hpp"

@@ -1,0 +1,61 @@
+// context.hpp: one execution context (a goroutine's or an M's own stack) and
+// the switch between two of them.
+//
+// Concepts
+//   A context is a suspended stack: Boost.Context's fcontext_t (saved registers
+//   at the stack pointer) plus what the sanitizers and the C++ ABI keep per
+//   stack. A switch always happens on one OS thread.
+//
+// Protocol of a switch from A to B
+//   1. A saves the thread's C++ exception globals into A and installs B's
+//      (a goroutine may sit in a catch block while others run on its thread).
+//   2. A tells the sanitizers: TSan switches to B's fiber, ASan starts a switch
+//      onto B's stack.
+//   3. jump_fcontext(B, &A): only the receiver learns A's saved context, so the
+//      receiver stores it into A (context::finish) before anything can resume A.
+//   4. The receiver finishes the ASan switch and then runs the M's pending
+//      after-switch action (proc.cpp): A is off its stack from here on.
+//
+// Rejected: boost::context::fiber (a moved-from handle per resume, an extra
+// allocation-free but indirect call per switch), and ucontext (a syscall per switch).
+#pragma once
+
+#include <cstddef>
+
+#include <boost/context/detail/fcontext.hpp>
+
+namespace gmp::detail {
+
+namespace bctx = boost::context::detail;
+
+// What libstdc++ and libc++abi keep per thread for exceptions being handled.
+struct eh_state {
+  void* caught = nullptr;
+  unsigned int uncaught = 0;
+};
+
+struct context {
+  bctx::fcontext_t fctx = nullptr;
+  eh_state eh;
+  const void* stack_lo = nullptr;  // ASan: the usable stack of this context
+  std::size_t stack_size = 0;
+  void* asan_fake_stack = nullptr;
+  void* tsan_fiber = nullptr;
+};
+
+// Adopts the calling thread's own stack as ctx (an M's g0); returns the
+// thread's C++ exception globals, which every switch on this thread swaps.
+eh_state* context_adopt_thread(context& ctx) noexcept;
+// Prepares ctx to start entry on [lo, lo+size) (a goroutine's stack), first use or reuse.
+void context_make(context& ctx, void* lo, std::size_t size, void (*entry)(bctx::transfer_t)) noexcept;
+// Releases what the sanitizers keep for ctx (before its stack is reused by another context).
+void context_release(context& ctx) noexcept;
+
+// Switches from `from` to `to`; returns the transfer when something switches back to `from`.
+bctx::transfer_t context_switch(context& from, context& to, eh_state* thread_eh) noexcept;
+// Switches away from a context that will never be resumed (a dead goroutine about to be reused).
+bctx::transfer_t context_switch_final(context& from, context& to, eh_state* thread_eh) noexcept;
+// Called first by the receiver: stores the sender's saved context and finishes the sanitizer switch.
+void context_finish(bctx::transfer_t t, context* self) noexcept;
+
+}  // namespace gmp::detail

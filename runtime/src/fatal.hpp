@@ -1,0 +1,15 @@
+// fatal.hpp: unrecoverable runtime errors (Go's throw/fatal): print, dump, exit 2.
+#pragma once
+
+#include <string_view>
+
+namespace gmp::detail {
+
+// Prints `fatal error: msg`, every goroutine, and exits 2.
+[[noreturn]] void fatal(std::string_view msg) noexcept;
+// Prints `fatal error: msg` and exits 2 without the goroutine dump (for broken runtime state).
+[[noreturn]] void fatal_nodump(std::string_view msg) noexcept;
+// Writes the whole of s to stderr, retrying short writes; async-signal-safe.
+void write_stderr(std::string_view s) noexcept;
+
+}  // namespace gmp::detail

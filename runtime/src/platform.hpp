@@ -1,0 +1,87 @@
+// platform.hpp: the runtime's low-level building blocks.
+//
+// - Clang thread-safety annotations (checked with -Wthread-safety), as marl does.
+// - spinlock: the runtime's lock for short critical sections (queues, waiter
+//   lists). It never parks a goroutine or calls into the scheduler, so it is
+//   safe to hold across a goroutine switch hand-off (see park in proc.cpp).
+//   Rejected: std::mutex, which may sleep in the kernel while the holder is a
+//   goroutine that is being switched out, and is opaque to the annotations.
+// - futex wait/wake: how idle Ms sleep (Go's notesleep/notewakeup).
+// - this-M access through a non-inlined function: a goroutine may resume on
+//   another OS thread, so no caller may cache a thread_local address across a
+//   switch; the asm barrier keeps the compiler from treating it as pure.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#if defined(__clang__)
+#define GMP_TSA(x) __attribute__((x))
+#else
+#define GMP_TSA(x)
+#endif
+#define GMP_CAPABILITY(x) GMP_TSA(capability(x))
+#define GMP_GUARDED_BY(x) GMP_TSA(guarded_by(x))
+#define GMP_PT_GUARDED_BY(x) GMP_TSA(pt_guarded_by(x))
+#define GMP_REQUIRES(...) GMP_TSA(requires_capability(__VA_ARGS__))
+#define GMP_ACQUIRE(...) GMP_TSA(acquire_capability(__VA_ARGS__))
+#define GMP_RELEASE(...) GMP_TSA(release_capability(__VA_ARGS__))
+#define GMP_TRY_ACQUIRE(...) GMP_TSA(try_acquire_capability(__VA_ARGS__))
+#define GMP_EXCLUDES(...) GMP_TSA(locks_excluded(__VA_ARGS__))
+#define GMP_NO_TSA GMP_TSA(no_thread_safety_analysis)
+
+#define GMP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define GMP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+namespace gmp::detail {
+
+inline void cpu_relax() noexcept { __builtin_ia32_pause(); }
+
+// Sleeps while *word == expected (spurious wake-ups allowed).
+void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected) noexcept;
+// Wakes up to n sleepers on word.
+void futex_wake(std::atomic<std::uint32_t>* word, int n) noexcept;
+
+// A test-and-test-and-set lock that spins, then yields the OS thread.
+class GMP_CAPABILITY("mutex") spinlock {
+ public:
+  void lock() noexcept GMP_ACQUIRE() {
+    if (GMP_LIKELY(!word_.exchange(1, std::memory_order_acquire))) return;
+    lock_slow();
+  }
+  bool try_lock() noexcept GMP_TRY_ACQUIRE(true) {
+    return !word_.load(std::memory_order_relaxed) && !word_.exchange(1, std::memory_order_acquire);
+  }
+  void unlock() noexcept GMP_RELEASE() { word_.store(0, std::memory_order_release); }
+
+ private:
+  void lock_slow() noexcept;
+  std::atomic<std::uint32_t> word_{0};
+};
+
+// Locks a spinlock for a scope.
+class GMP_TSA(scoped_lockable) spin_guard {
+ public:
+  explicit spin_guard(spinlock& l) noexcept GMP_ACQUIRE(l) : l_(l) { l_.lock(); }
+  ~spin_guard() GMP_RELEASE() { l_.unlock(); }
+  spin_guard(const spin_guard&) = delete;
+  spin_guard& operator=(const spin_guard&) = delete;
+
+ private:
+  spinlock& l_;
+};
+
+// A one-shot wake-up for a sleeping M (Go's note): sleep blocks until wakeup.
+class note {
+ public:
+  void sleep() noexcept;
+  // Sleeps at most ns nanoseconds; true if woken.
+  bool sleep_for(std::int64_t ns) noexcept;
+  void wakeup() noexcept;
+  void clear() noexcept { word_.store(0, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint32_t> word_{0};
+};
+
+}  // namespace gmp::detail

@@ -1,0 +1,170 @@
+// sched.hpp: P, M and the global scheduler state (Go's p, m and schedt).
+//
+// Ownership
+//   P  idle:     on sched.pidle, owned by the scheduler lock.
+//      running:  held by exactly one M (p::owner), which alone pushes to its
+//                ring tail, pops it and uses its G free list.
+//      stopped:  held by nobody during stop-the-world (set_maxprocs, exit).
+//      dead:     removed by procresize; kept allocated, never reused.
+//   M  running a G or its scheduler loop (g0) while holding a P; spinning
+//      (holding a P, looking for work; counted in sched.nmspinning); idle
+//      (on sched.midle, asleep on its note, holding nothing).
+//   Invariants: nmspinning <= number of spinning Ms; a P is on pidle iff its
+//   status is idle; each running P has exactly one owner M; at most gomaxprocs
+//   Ps are running.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "g.hpp"
+#include "platform.hpp"
+#include "runq.hpp"
+
+namespace gmp::detail {
+
+enum class pstatus : std::uint32_t { idle, running, stopped, dead };
+
+struct m;
+
+// The scheduler's event counters (gmp::sched_counters), kept per M so that
+// counting costs a plain store: each M writes only its own.
+enum class counter : std::uint8_t {
+  created, exited, switches, steals, stolen, global_takes, yields, parks, g_allocated, threads, kinds
+};
+constexpr std::size_t counter_kinds = static_cast<std::size_t>(counter::kinds);
+
+struct counter_block {
+  std::atomic<std::uint64_t> v[counter_kinds] = {};
+  // Owner only: a relaxed load and store, no locked instruction.
+  void add(counter c, std::uint64_t n) noexcept {
+    auto& x = v[static_cast<std::size_t>(c)];
+    x.store(x.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+};
+
+struct p {
+  int id = 0;
+  std::atomic<pstatus> status{pstatus::idle};
+  std::atomic<m*> owner{nullptr};
+  std::atomic<std::uint32_t> schedtick{0};
+  p* link = nullptr;  // sched.pidle
+  runq q;
+  g* gfree = nullptr;  // dead Gs with stacks, owned by the P's M
+  std::atomic<int> gfree_count{0};
+  std::uint64_t goid_next = 0;  // ids reserved from sched.goidgen in batches
+  std::uint64_t goid_end = 0;
+};
+
+struct m {
+  int id = 0;
+  context g0;  // the thread's own stack, where the scheduler loop runs
+  std::atomic<g*> curg{nullptr};
+  std::atomic<p*> cur_p{nullptr};
+  p* nextp = nullptr;  // handed over by startm before the wake-up
+  std::atomic<bool> spinning{false};
+  std::atomic<bool> idle{false};
+  m* link = nullptr;     // sched.midle
+  m* all_link = nullptr;  // sched.allm, never removed
+  counter_block counters;
+  note park;
+  std::uint32_t rand_state = 0;
+  eh_state* eh_globals = nullptr;  // this thread's C++ exception globals
+
+  // The after-switch action (see proc.cpp): run by whoever is switched to.
+  void (*after)(m*, g*) = nullptr;
+  g* after_g = nullptr;
+  void (*after_unlock)(void*) = nullptr;
+  void* after_lock = nullptr;
+};
+
+struct sched_state {
+  spinlock lock;
+  g* runq_head GMP_GUARDED_BY(lock) = nullptr;
+  g* runq_tail GMP_GUARDED_BY(lock) = nullptr;
+  std::atomic<std::int32_t> runq_size{0};
+
+  p* pidle GMP_GUARDED_BY(lock) = nullptr;
+  std::atomic<std::int32_t> npidle{0};
+  m* midle GMP_GUARDED_BY(lock) = nullptr;
+  std::atomic<std::int32_t> nmidle{0};
+  std::atomic<std::int32_t> mcount{0};
+  std::atomic<std::int32_t> nmspinning{0};
+
+  spinlock gfree_lock;
+  g* gfree GMP_GUARDED_BY(gfree_lock) = nullptr;
+  std::int32_t gfree_count GMP_GUARDED_BY(gfree_lock) = 0;
+
+  std::vector<p*> allp GMP_GUARDED_BY(lock);  // Ps of this run, index = id
+  std::atomic<p**> allp_view{nullptr};        // lock-free view of allp for stealing and dumps
+  std::atomic<std::int32_t> gomaxprocs{0};
+
+  // Stop-the-world (set_maxprocs and the end of a run).
+  std::atomic<bool> gcwaiting{false};
+  std::int32_t stopwait GMP_GUARDED_BY(lock) = 0;
+  note stopnote;
+
+  std::atomic<std::uint64_t> goidgen{0};
+  std::atomic<std::uint32_t> generation{0};
+  std::atomic<bool> running{false};  // between the start and the end of gmp::run
+  std::atomic<bool> exiting{false};   // main returned; the world is being stopped
+  std::atomic<bool> poisoned{false};  // a goroutine outlived its run: no more runs
+  std::atomic<m*> allm{nullptr};                // every M ever started
+  std::atomic<std::int64_t> live_base{0};       // created - exited when this run started
+  std::size_t stack_size = 0;  // of goroutines created in this run
+};
+
+extern sched_state sched;
+
+// Counts an event with no M to count it on.
+void count_shared(counter c, std::uint64_t n) noexcept;
+// Counts an event on mp's counters (or, with no M, on a shared block).
+inline void count(m* mp, counter c, std::uint64_t n = 1) noexcept {
+  if (GMP_LIKELY(mp != nullptr)) return mp->counters.add(c, n);
+  count_shared(c, n);
+}
+// The sum of a counter over all Ms.
+std::uint64_t counter_total(counter c) noexcept;
+
+// The M running on this OS thread (nullptr outside the runtime's threads).
+m* this_m() noexcept;
+// The running goroutine (nullptr on g0 or outside the runtime).
+g* this_g() noexcept;
+
+// Global run queue, under sched.lock.
+void globrunq_put(g* gp) GMP_REQUIRES(sched.lock);
+void globrunq_put_batch(g* head, g* tail, std::int32_t n) GMP_REQUIRES(sched.lock);
+g* globrunq_get(p* pp, std::int32_t max) GMP_REQUIRES(sched.lock);
+
+// Idle P and M lists, under sched.lock.
+void pidle_put(p* pp) GMP_REQUIRES(sched.lock);
+p* pidle_get() GMP_REQUIRES(sched.lock);
+
+// Puts gp on pp's queue (runnext if next); returns false if the ring overflowed to the global queue.
+bool runq_put(p* pp, g* gp, bool next) noexcept;
+void acquirep(m* mp, p* pp) noexcept;
+p* releasep(m* mp) noexcept;
+// Starts an M (new or idle) to run pp (or an idle P when pp is null).
+void startm(p* pp, bool spinning) noexcept;
+// Starts a spinning M if there is an idle P and no spinning M (Go's wakep).
+void wakep() noexcept;
+// Puts a dead (or never started) G on the global free list.
+void gfput_global(g* gp) noexcept;
+// Moves a free-listed G to the global free list (procresize).
+void gfree_flush(p* pp) noexcept;
+
+// Stop-the-world, from a goroutine: every other P stopped on return.
+void stop_the_world() noexcept;
+// Resizes to nprocs Ps and restarts the world.
+void start_the_world(int nprocs) noexcept;
+// Called by an M in its scheduler loop while gcwaiting: gives up the P and sleeps.
+void gcstopm(m* mp) noexcept;
+// Puts an M on the idle list and sleeps until startm hands it a P.
+void stopm(m* mp) noexcept;
+// After main returned: stops every P and abandons the goroutines that are left.
+void end_run() noexcept;
+// Creates or resizes the Ps; returns the Ps that have local work (Go's procresize).
+p* procresize(int nprocs) GMP_REQUIRES(sched.lock);
+
+}  // namespace gmp::detail

@@ -1,0 +1,113 @@
+// stack.cpp: slab allocation of guarded stacks and the stack overflow handler.
+#include "stack.hpp"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <string>
+
+#include "dump.hpp"
+#include "fatal.hpp"
+#include "platform.hpp"
+#include "sched.hpp"
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+namespace gmp::detail {
+namespace {
+
+constexpr std::size_t stacks_per_slab = 16;
+
+struct slab_allocator {
+  spinlock lock;
+  char* next GMP_GUARDED_BY(lock) = nullptr;  // lowest unused byte of the current slab
+  char* end GMP_GUARDED_BY(lock) = nullptr;
+  std::size_t size GMP_GUARDED_BY(lock) = 0;  // stack size of the current slab
+  int guard_mode GMP_GUARDED_BY(lock) = 0;     // 0 unknown, 1 madvise guard, 2 mprotect
+};
+
+slab_allocator slabs;
+
+void install_guard(char* guard) GMP_REQUIRES(slabs.lock) {
+  if (slabs.guard_mode != 2 && madvise(guard, stack_guard_bytes, MADV_GUARD_INSTALL) == 0) {
+    slabs.guard_mode = 1;
+    return;
+  }
+  if (slabs.guard_mode == 1) fatal_nodump("runtime: cannot install a stack guard (madvise)");
+  slabs.guard_mode = 2;
+  if (mprotect(guard, stack_guard_bytes, PROT_NONE) != 0) {
+    fatal_nodump("runtime: cannot protect a stack guard page (mprotect: " + std::to_string(errno) +
+                 "); raise vm.max_map_count or lower the number of goroutines");
+  }
+}
+
+void new_slab(std::size_t size) GMP_REQUIRES(slabs.lock) {
+  std::size_t bytes = stacks_per_slab * (size + stack_guard_bytes);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) fatal_nodump("runtime: out of memory: cannot map goroutine stacks");
+  slabs.next = static_cast<char*>(p);
+  slabs.end = slabs.next + bytes;
+  slabs.size = size;
+}
+
+struct sigaction previous_segv;
+
+void segv_handler(int sig, siginfo_t* info, void* uctx) {
+  m* mp = this_m();
+  g* gp = mp ? mp->curg.load(std::memory_order_relaxed) : nullptr;
+  if (gp != nullptr) {
+    auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
+    auto sp = static_cast<std::uintptr_t>(static_cast<ucontext_t*>(uctx)->uc_mcontext.gregs[REG_RSP]);
+    auto lo = reinterpret_cast<std::uintptr_t>(gp->stack_lo);
+    bool in_guard = addr < lo && addr + stack_guard_bytes >= lo;
+    if (in_guard || (sp < lo && sp + stack_guard_bytes >= lo)) dump_stack_overflow(gp);
+  }
+  if (previous_segv.sa_flags & SA_SIGINFO) {
+    if (previous_segv.sa_sigaction != nullptr) return previous_segv.sa_sigaction(sig, info, uctx);
+  } else if (previous_segv.sa_handler != SIG_DFL && previous_segv.sa_handler != SIG_IGN) {
+    return previous_segv.sa_handler(sig);
+  }
+  signal(SIGSEGV, SIG_DFL);  // returning re-executes the access and dies with the default action
+}
+
+}  // namespace
+
+std::size_t stack_round(std::size_t size) noexcept {
+  std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  if (size < stack_min_bytes) size = stack_min_bytes;
+  return (size + page - 1) / page * page;
+}
+
+char* stack_alloc(std::size_t size) noexcept {
+  spin_guard hold(slabs.lock);
+  if (slabs.next == slabs.end || slabs.size != size) new_slab(size);
+  char* guard = slabs.next;
+  slabs.next += stack_guard_bytes + size;
+  install_guard(guard);
+  return guard + stack_guard_bytes;
+}
+
+void stack_overflow_handler_install() noexcept {
+  struct sigaction sa {};
+  sa.sa_sigaction = segv_handler;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, &previous_segv);
+}
+
+void stack_signal_stack_init() noexcept {
+  constexpr std::size_t size = 64 * 1024;
+  stack_t ss{};
+  ss.ss_sp = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (ss.ss_sp == MAP_FAILED) return;
+  ss.ss_size = size;
+  sigaltstack(&ss, nullptr);
+}
+
+}  // namespace gmp::detail
