@@ -14,12 +14,6 @@
 #include <cxxabi.h>
 
 namespace gmp::detail {
-namespace {
-
-void swap_eh(context& from, context& to, eh_state* thread_eh) noexcept {
-  from.eh = *thread_eh;
-  *thread_eh = to.eh;
-}
 
 void sanitizer_leave(context& from, context& to, bool final) noexcept {
 #if defined(GMP_SANITIZE_THREAD)
@@ -35,7 +29,13 @@ void sanitizer_leave(context& from, context& to, bool final) noexcept {
 #endif
 }
 
-}  // namespace
+void sanitizer_arrive(context& self) noexcept {
+#if defined(GMP_SANITIZE_ADDRESS)
+  __sanitizer_finish_switch_fiber(self.asan_fake_stack, nullptr, nullptr);
+#else
+  (void)self;
+#endif
+}
 
 eh_state* context_adopt_thread(context& ctx) noexcept {
 #if defined(GMP_SANITIZE_THREAD)
@@ -66,36 +66,6 @@ void context_make(context& ctx, void* lo, std::size_t size, void (*entry)(bctx::
 #if defined(GMP_SANITIZE_THREAD)
   if (ctx.tsan_fiber == nullptr) ctx.tsan_fiber = __tsan_create_fiber(0);
 #endif
-}
-
-void context_release(context& ctx) noexcept {
-#if defined(GMP_SANITIZE_THREAD)
-  if (ctx.tsan_fiber != nullptr) __tsan_destroy_fiber(ctx.tsan_fiber);
-  ctx.tsan_fiber = nullptr;
-#else
-  (void)ctx;
-#endif
-}
-
-bctx::transfer_t context_switch(context& from, context& to, eh_state* thread_eh) noexcept {
-  swap_eh(from, to, thread_eh);
-  sanitizer_leave(from, to, false);
-  return bctx::jump_fcontext(to.fctx, &from);
-}
-
-bctx::transfer_t context_switch_final(context& from, context& to, eh_state* thread_eh) noexcept {
-  swap_eh(from, to, thread_eh);
-  sanitizer_leave(from, to, true);
-  return bctx::jump_fcontext(to.fctx, &from);
-}
-
-void context_finish(bctx::transfer_t t, context* self) noexcept {
-#if defined(GMP_SANITIZE_ADDRESS)
-  __sanitizer_finish_switch_fiber(self ? self->asan_fake_stack : nullptr, nullptr, nullptr);
-#else
-  (void)self;
-#endif
-  static_cast<context*>(t.data)->fctx = t.fctx;
 }
 
 }  // namespace gmp::detail

@@ -37,6 +37,8 @@ struct eh_state {
 struct context {
   bctx::fcontext_t fctx = nullptr;
   eh_state eh;
+  context* from = nullptr;  // set by the sender of the switch into this context
+  void* m = nullptr;        // the M that switched into this context (proc.cpp's m)
   const void* stack_lo = nullptr;  // ASan: the usable stack of this context
   std::size_t stack_size = 0;
   void* asan_fake_stack = nullptr;
@@ -48,14 +50,36 @@ struct context {
 eh_state* context_adopt_thread(context& ctx) noexcept;
 // Prepares ctx to start entry on [lo, lo+size) (a goroutine's stack), first use or reuse.
 void context_make(context& ctx, void* lo, std::size_t size, void (*entry)(bctx::transfer_t)) noexcept;
-// Releases what the sanitizers keep for ctx (before its stack is reused by another context).
-void context_release(context& ctx) noexcept;
+// Sanitizer bookkeeping around a jump (sanitizer builds only).
+void sanitizer_leave(context& from, context& to, bool final) noexcept;
+void sanitizer_arrive(context& self) noexcept;
 
-// Switches from `from` to `to`; returns the transfer when something switches back to `from`.
-bctx::transfer_t context_switch(context& from, context& to, eh_state* thread_eh) noexcept;
-// Switches away from a context that will never be resumed (a dead goroutine about to be reused).
-bctx::transfer_t context_switch_final(context& from, context& to, eh_state* thread_eh) noexcept;
-// Called first by the receiver: stores the sender's saved context and finishes the sanitizer switch.
-void context_finish(bctx::transfer_t t, context* self) noexcept;
+// Called first by the receiver of a switch (also at a context's entry): stores
+// the sender's saved state and returns the receiver's own context.
+inline context* context_arrive(bctx::transfer_t t) noexcept {
+  auto* self = static_cast<context*>(t.data);
+  self->from->fctx = t.fctx;
+#if defined(GMP_SANITIZE_THREAD) || defined(GMP_SANITIZE_ADDRESS)
+  sanitizer_arrive(*self);
+#endif
+  return self;
+}
+
+// Switches from `from` to `to` on this thread, telling the receiver that M `m`
+// switched. Returns `from` once something switches back into it; with final,
+// never returns (from's stack is about to be reused).
+inline context* context_switch(context& from, context& to, eh_state* thread_eh, void* m,
+                               bool final = false) noexcept {
+  from.eh = *thread_eh;
+  *thread_eh = to.eh;
+  to.from = &from;
+  to.m = m;
+#if defined(GMP_SANITIZE_THREAD) || defined(GMP_SANITIZE_ADDRESS)
+  sanitizer_leave(from, to, final);
+#else
+  (void)final;
+#endif
+  return context_arrive(bctx::jump_fcontext(to.fctx, &to));
+}
 
 }  // namespace gmp::detail

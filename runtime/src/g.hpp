@@ -80,7 +80,6 @@ struct g {
   const void* wait_object = nullptr;
   std::int64_t wait_since_ns = 0;
 
-  std::atomic<m*> running_on{nullptr};  // the M while running (dumps, schedtrace)
   g* link = nullptr;                    // run queue, free list or wait queue link
 
   void (*entry)(void*) = nullptr;  // runs and destroys the closure

@@ -130,7 +130,7 @@ void after_exit(m* mp, g* prev) noexcept {
 
 // ---- choosing and entering the next G ----
 
-g* pick_local(m* mp, p* pp) noexcept {
+inline g* pick_local(m* mp, p* pp) noexcept {
   if (decision_source* src = active_policy.load(std::memory_order_relaxed); GMP_UNLIKELY(src != nullptr)) {
     if (g* gp = src->next_g(pp)) return gp;
   }
@@ -140,12 +140,11 @@ g* pick_local(m* mp, p* pp) noexcept {
     if (g* gp = globrunq_get(pp, 1)) return gp;
   }
   (void)mp;
-  return pp->q.get();
+  return pp->q.get(sched.gomaxprocs.load(std::memory_order_relaxed) == 1);
 }
 
 inline void prepare_execute(m* mp, p* pp, g* gp) noexcept {
   transition(gp, gstatus::runnable, gstatus::running);
-  gp->running_on.store(mp, std::memory_order_relaxed);
   mp->curg.store(gp, std::memory_order_relaxed);
   pp->schedtick.store(pp->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   count(mp, counter::switches);
@@ -158,10 +157,9 @@ g* next_direct(m* mp, p* pp) noexcept {
 
 // Leaves cur for next (nullptr: the M's g0): after(mp, cur) runs once cur is
 // off its stack. Returns when cur is resumed, perhaps on another M.
-void switch_to(m* mp, g* cur, g* next, void (*after)(m*, g*), bool final) noexcept {
+inline void switch_to(m* mp, g* cur, g* next, void (*after)(m*, g*), bool final) noexcept {
   mp->after = after;
   mp->after_g = cur;
-  cur->running_on.store(nullptr, std::memory_order_relaxed);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
   context* to = &mp->g0;
   if (next != nullptr) {
@@ -171,12 +169,11 @@ void switch_to(m* mp, g* cur, g* next, void (*after)(m*, g*), bool final) noexce
     mp->curg.store(nullptr, std::memory_order_relaxed);
   }
   if (final) {
-    context_switch_final(cur->ctx, *to, mp->eh_globals);
+    context_switch(cur->ctx, *to, mp->eh_globals, mp, true);
     __builtin_unreachable();
   }
-  bctx::transfer_t t = context_switch(cur->ctx, *to, mp->eh_globals);
-  context_finish(t, &cur->ctx);
-  run_after(this_m());
+  context* self = context_switch(cur->ctx, *to, mp->eh_globals, mp);
+  run_after(static_cast<m*>(self->m));
 }
 
 void switch_out(m* mp, g* cur, void (*after)(m*, g*), bool final) noexcept {
@@ -185,8 +182,7 @@ void switch_out(m* mp, g* cur, void (*after)(m*, g*), bool final) noexcept {
 
 void execute(m* mp, g* gp) noexcept {
   prepare_execute(mp, mp->cur_p.load(std::memory_order_relaxed), gp);
-  bctx::transfer_t t = context_switch(mp->g0, gp->ctx, mp->eh_globals);
-  context_finish(t, &mp->g0);
+  context_switch(mp->g0, gp->ctx, mp->eh_globals, mp);
   run_after(mp);
 }
 
@@ -289,8 +285,8 @@ void g_entry(bctx::transfer_t t) noexcept;
 }
 
 void g_entry(bctx::transfer_t t) noexcept {
-  context_finish(t, nullptr);
-  m* mp = this_m();
+  context* self = context_arrive(t);
+  auto* mp = static_cast<m*>(self->m);
   run_after(mp);
   g* gp = mp->curg.load(std::memory_order_relaxed);
   try {
@@ -298,7 +294,7 @@ void g_entry(bctx::transfer_t t) noexcept {
   } catch (...) {
     die_unhandled_exception(gp, std::current_exception());
   }
-  goexit(this_m(), gp);
+  goexit(static_cast<m*>(gp->ctx.m), gp);
 }
 
 // ---- M lifecycle ----
@@ -699,9 +695,12 @@ void spawn_commit(spawn_slot slot, void (*entry)(void*), const site& where) {
   transition(gp, gstatus::dead, gstatus::runnable);
   count(mp, counter::created);
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_go(parent, gp);
-  if (pp == nullptr) {
-    spin_guard hold(sched.lock);
-    globrunq_put(gp);
+  if (pp == nullptr) {  // main, before any M runs; or a thread outside the runtime
+    {
+      spin_guard hold(sched.lock);
+      globrunq_put(gp);
+    }
+    if (!gp->is_main) wakep();
     return;
   }
   bool kept_local = runq_put(pp, gp, true);
@@ -718,7 +717,12 @@ void gfput_global(g* gp) noexcept {
 
 // ---- the public entry points ----
 
-void yield_now() noexcept {
+}  // namespace gmp::detail
+
+namespace gmp {
+
+void yield() {
+  using namespace detail;
   m* mp = this_m();
   if (mp == nullptr || mp->curg.load(std::memory_order_relaxed) == nullptr) {
     std::this_thread::yield();
@@ -734,8 +738,18 @@ void yield_now() noexcept {
     next = globrunq_get(pp, 1);
   }
   if (next == nullptr) return;  // nothing else runnable here; idle Ps steal from this one
+  if (sched.gomaxprocs.load(std::memory_order_relaxed) == 1 && pp->q.try_push(cur)) {
+    // The only P: no thief can take cur off the ring before it leaves its
+    // stack, so it is requeued now rather than by the receiver.
+    transition(cur, gstatus::running, gstatus::runnable);
+    return switch_to(mp, cur, next, nullptr, false);
+  }
   switch_to(mp, cur, next, after_requeue, false);
 }
+
+}  // namespace gmp
+
+namespace gmp::detail {
 
 int run_main(const options& o, std::function<void()> main_fn) {
   runtime_init_once();
@@ -782,7 +796,6 @@ namespace gmp {
 int run(std::function<void()> main_fn) { return detail::run_main(options{}, std::move(main_fn)); }
 int run(const options& o, std::function<void()> main_fn) { return detail::run_main(o, std::move(main_fn)); }
 
-void yield() { detail::yield_now(); }
 
 std::uint64_t goid() {
   detail::g* gp = detail::this_g();

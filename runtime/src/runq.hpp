@@ -16,6 +16,7 @@
 //   3. grab (thief): read head and tail (acquire), copy half of the ring into
 //      the thief's own ring, then CAS head; on failure retry. Only when the ring
 //      is empty, and only if asked, take runnext.
+//   With a single P there are no thieves, so the owner uses plain stores.
 //   Invariant: 0 <= tail - head <= 256; slots in [head, tail) hold runnable Gs
 //   owned by this queue.
 //
@@ -39,15 +40,26 @@ struct runq {
   std::atomic<g*> next{nullptr};
   std::atomic<g*> slots[runq_capacity] = {};
 
-  // Owner: a G taken from runnext or the ring, or nullptr.
-  g* get() noexcept {
+  // Owner: a G taken from runnext or the ring, or nullptr. With `exclusive`
+  // (the only P: no thief exists), plain stores replace the CASes.
+  g* get(bool exclusive = false) noexcept {
     g* n = next.load(std::memory_order_relaxed);
-    if (n != nullptr && next.compare_exchange_strong(n, nullptr, std::memory_order_acquire)) return n;
+    if (n != nullptr) {
+      if (exclusive) {
+        next.store(nullptr, std::memory_order_relaxed);
+        return n;
+      }
+      if (next.compare_exchange_strong(n, nullptr, std::memory_order_acquire)) return n;
+    }
     for (;;) {
       std::uint32_t h = head.load(std::memory_order_acquire);
       std::uint32_t t = tail.load(std::memory_order_relaxed);
       if (t == h) return nullptr;
       g* gp = slots[h % runq_capacity].load(std::memory_order_relaxed);
+      if (exclusive) {
+        head.store(h + 1, std::memory_order_release);
+        return gp;
+      }
       if (head.compare_exchange_weak(h, h + 1, std::memory_order_release)) return gp;
     }
   }

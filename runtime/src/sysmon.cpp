@@ -32,6 +32,17 @@ void append_p(std::string& s, p* pp) {
        " gfreecnt=" + std::to_string(pp->gfree_count.load(std::memory_order_relaxed)) + "\n";
 }
 
+void append_ms(std::string& s) {
+  for (m* mp = sched.allm.load(std::memory_order_acquire); mp != nullptr; mp = mp->all_link) {
+    p* pp = mp->cur_p.load(std::memory_order_relaxed);
+    g* gp = mp->curg.load(std::memory_order_relaxed);
+    s += "  M" + std::to_string(mp->id) + ": p=" + std::to_string(pp ? pp->id : -1) +
+         " curg=" + (gp ? std::to_string(gp->id) : std::string("-1")) +
+         " spinning=" + (mp->spinning.load(std::memory_order_relaxed) ? "true" : "false") +
+         " blocked=" + (mp->idle.load(std::memory_order_relaxed) ? "true" : "false") + "\n";
+  }
+}
+
 void append_gs(std::string& s) {
   std::uint32_t gen = sched.generation.load(std::memory_order_relaxed);
   std::size_t n = allgs_count();
@@ -39,7 +50,10 @@ void append_gs(std::string& s) {
     g* gp = allgs_at(i);
     gstatus st = gp->status.load(std::memory_order_relaxed);
     if (gp->generation != gen || st == gstatus::dead || st == gstatus::idle) continue;
-    m* on = gp->running_on.load(std::memory_order_relaxed);
+    m* on = nullptr;
+    for (m* mp = sched.allm.load(std::memory_order_acquire); mp != nullptr && on == nullptr; mp = mp->all_link) {
+      if (mp->curg.load(std::memory_order_relaxed) == gp) on = mp;
+    }
     s += "  G" + std::to_string(gp->id) + ": status=" + std::to_string(static_cast<int>(st)) + "(" +
          std::string(st == gstatus::waiting ? wait_reason_text(gp->reason.load(std::memory_order_relaxed)) : "") +
          ") m=" + std::to_string(on ? on->id : -1) + "\n";
@@ -59,6 +73,7 @@ void schedtrace(bool detailed) {
   if (detailed) {
     s += " gcwaiting=" + std::to_string(sched.gcwaiting.load(std::memory_order_relaxed) ? 1 : 0) + "\n";
     for (int i = 0; i < procs; i++) append_p(s, all[i]);
+    append_ms(s);
     append_gs(s);
   } else {
     s += " [";
