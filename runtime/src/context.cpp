@@ -15,12 +15,8 @@
 
 namespace gmp::detail {
 
-void sanitizer_leave(context& from, context& to, bool final) noexcept {
-#if defined(GMP_SANITIZE_THREAD)
-  (void)from;
-  (void)final;
-  __tsan_switch_to_fiber(to.tsan_fiber, 0);
-#elif defined(GMP_SANITIZE_ADDRESS)
+void asan_leave(context& from, context& to, bool final) noexcept {
+#if defined(GMP_SANITIZE_ADDRESS)
   __sanitizer_start_switch_fiber(final ? nullptr : &from.asan_fake_stack, to.stack_lo, to.stack_size);
 #else
   (void)from;
@@ -64,7 +60,10 @@ void context_make(context& ctx, void* lo, std::size_t size, void (*entry)(bctx::
   __asan_unpoison_memory_region(lo, size);
 #endif
 #if defined(GMP_SANITIZE_THREAD)
-  if (ctx.tsan_fiber == nullptr) ctx.tsan_fiber = __tsan_create_fiber(0);
+  // A fresh fiber each time: the old one's shadow call stack still holds the
+  // frames of a goroutine that never returned (it left by a final switch).
+  if (ctx.tsan_fiber != nullptr) __tsan_destroy_fiber(ctx.tsan_fiber);
+  ctx.tsan_fiber = __tsan_create_fiber(0);
 #endif
 }
 

@@ -24,6 +24,10 @@
 
 #include <boost/context/detail/fcontext.hpp>
 
+#if defined(GMP_SANITIZE_THREAD)
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace gmp::detail {
 
 namespace bctx = boost::context::detail;
@@ -50,8 +54,9 @@ struct context {
 eh_state* context_adopt_thread(context& ctx) noexcept;
 // Prepares ctx to start entry on [lo, lo+size) (a goroutine's stack), first use or reuse.
 void context_make(context& ctx, void* lo, std::size_t size, void (*entry)(bctx::transfer_t)) noexcept;
-// Sanitizer bookkeeping around a jump (sanitizer builds only).
-void sanitizer_leave(context& from, context& to, bool final) noexcept;
+// ASan bookkeeping before a jump (ASan builds only).
+void asan_leave(context& from, context& to, bool final) noexcept;
+// ASan bookkeeping after a jump (ASan builds only).
 void sanitizer_arrive(context& self) noexcept;
 
 // Called first by the receiver of a switch (also at a context's entry): stores
@@ -59,7 +64,7 @@ void sanitizer_arrive(context& self) noexcept;
 inline context* context_arrive(bctx::transfer_t t) noexcept {
   auto* self = static_cast<context*>(t.data);
   self->from->fctx = t.fctx;
-#if defined(GMP_SANITIZE_THREAD) || defined(GMP_SANITIZE_ADDRESS)
+#if defined(GMP_SANITIZE_ADDRESS)
   sanitizer_arrive(*self);
 #endif
   return self;
@@ -74,8 +79,13 @@ inline context* context_switch(context& from, context& to, eh_state* thread_eh, 
   *thread_eh = to.eh;
   to.from = &from;
   to.m = m;
-#if defined(GMP_SANITIZE_THREAD) || defined(GMP_SANITIZE_ADDRESS)
-  sanitizer_leave(from, to, final);
+#if defined(GMP_SANITIZE_THREAD)
+  // Called in this frame, not a helper's: an instrumented helper would return
+  // (pop TSan's shadow call stack) on the fiber being switched to.
+  (void)final;
+  __tsan_switch_to_fiber(to.tsan_fiber, 0);
+#elif defined(GMP_SANITIZE_ADDRESS)
+  asan_leave(from, to, final);
 #else
   (void)final;
 #endif

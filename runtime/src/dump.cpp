@@ -61,7 +61,7 @@ class out {
   std::size_t len_ = 0;
 };
 
-void dump_one(out& o, g* gp, std::int64_t now) noexcept {
+GMP_NO_SANITIZE_THREAD void dump_one(out& o, g* gp, std::int64_t now) noexcept {
   gstatus st = gp->status.load(std::memory_order_relaxed);
   o << "goroutine " << gp->id << " [";
   if (st == gstatus::waiting) {
@@ -78,7 +78,7 @@ void dump_one(out& o, g* gp, std::int64_t now) noexcept {
   }
 }
 
-bool dumpable(g* gp, std::uint32_t gen) noexcept {
+GMP_NO_SANITIZE_THREAD bool dumpable(g* gp, std::uint32_t gen) noexcept {
   gstatus st = gp->status.load(std::memory_order_relaxed);
   return gp->generation == gen && st != gstatus::dead && st != gstatus::idle;
 }

@@ -30,10 +30,27 @@
 #define GMP_EXCLUDES(...) GMP_TSA(locks_excluded(__VA_ARGS__))
 #define GMP_NO_TSA GMP_TSA(no_thread_safety_analysis)
 
+// For best-effort snapshots (dumps, traces) that read goroutine fields while
+// their owners may write them, as Go's tracebacks do.
+#if defined(__clang__) || defined(__GNUC__)
+#define GMP_NO_SANITIZE_THREAD __attribute__((no_sanitize("thread")))
+#else
+#define GMP_NO_SANITIZE_THREAD
+#endif
+
 #define GMP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define GMP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 namespace gmp::detail {
+
+// A static object that is never destroyed: the runtime's threads may still use
+// it while the process runs its exit-time destructors.
+template <class T>
+union immortal {
+  T value;
+  constexpr immortal() : value() {}
+  ~immortal() {}
+};
 
 inline void cpu_relax() noexcept { __builtin_ia32_pause(); }
 

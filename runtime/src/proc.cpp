@@ -64,7 +64,10 @@
 
 namespace gmp::detail {
 
-sched_state sched;
+namespace {
+constinit immortal<sched_state> sched_storage;
+}
+sched_state& sched = sched_storage.value;
 std::atomic<decision_source*> active_policy{nullptr};
 std::atomic<runtime_hooks*> active_hooks{nullptr};
 
@@ -757,6 +760,7 @@ int run_main(const options& o, std::function<void()> main_fn) {
   if (sched.running.exchange(true)) fatal_nodump("gmp::run: called while another gmp::run is running");
   sched.generation.fetch_add(1);
   sched.goidgen.store(0);
+  reset_goid_caches();
   sched.live_base.store(static_cast<std::int64_t>(counter_total(counter::created) - counter_total(counter::exited)));
   sched.exiting.store(false);
   sched.stack_size = stack_round(o.stack_size ? o.stack_size : env().stack_size);

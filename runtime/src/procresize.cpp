@@ -70,7 +70,8 @@ void destroy_p(p* pp) GMP_REQUIRES(sched.lock) {
 }
 
 // Every P ever created, by id: a destroyed P is revived when the count grows again.
-std::vector<std::unique_ptr<p>> all_ps;
+immortal<std::vector<std::unique_ptr<p>>> all_ps_storage;
+auto& all_ps = all_ps_storage.value;
 
 p* p_for_id(int id) {
   auto i = static_cast<std::size_t>(id);
@@ -82,7 +83,8 @@ p* p_for_id(int id) {
 }
 
 // Every view ever published: a thief may still read an old one, so none is freed.
-std::vector<std::unique_ptr<p*[]>> allp_views;
+immortal<std::vector<std::unique_ptr<p*[]>>> allp_views_storage;
+auto& allp_views = allp_views_storage.value;
 
 void publish_allp() GMP_REQUIRES(sched.lock) {
   allp_views.push_back(std::make_unique<p*[]>(sched.allp.size()));
@@ -93,6 +95,11 @@ void publish_allp() GMP_REQUIRES(sched.lock) {
 }
 
 }  // namespace
+
+void reset_goid_caches() noexcept {
+  spin_guard hold(sched.lock);
+  for (auto& pp : all_ps) pp->goid_next = pp->goid_end = 0;
+}
 
 p* procresize(int nprocs) {
   int old = static_cast<int>(sched.allp.size());

@@ -115,7 +115,7 @@ struct sched_state {
   std::size_t stack_size = 0;  // of goroutines created in this run
 };
 
-extern sched_state sched;
+extern sched_state& sched;
 
 // Counts an event with no M to count it on.
 void count_shared(counter c, std::uint64_t n) noexcept;
@@ -162,6 +162,8 @@ void start_the_world(int nprocs) noexcept;
 void gcstopm(m* mp) noexcept;
 // Puts an M on the idle list and sleeps until startm hands it a P.
 void stopm(m* mp) noexcept;
+// Drops every P's reserved goroutine ids (a new run numbers from 1 again).
+void reset_goid_caches() noexcept;
 // After main returned: stops every P and abandons the goroutines that are left.
 void end_run() noexcept;
 // Creates or resizes the Ps; returns the Ps that have local work (Go's procresize).

@@ -43,7 +43,7 @@ void append_ms(std::string& s) {
   }
 }
 
-void append_gs(std::string& s) {
+GMP_NO_SANITIZE_THREAD void append_gs(std::string& s) {
   std::uint32_t gen = sched.generation.load(std::memory_order_relaxed);
   std::size_t n = allgs_count();
   for (std::size_t i = 0; i < n; i++) {
