@@ -22,13 +22,10 @@
 #endif
 #define GMP_CAPABILITY(x) GMP_TSA(capability(x))
 #define GMP_GUARDED_BY(x) GMP_TSA(guarded_by(x))
-#define GMP_PT_GUARDED_BY(x) GMP_TSA(pt_guarded_by(x))
 #define GMP_REQUIRES(...) GMP_TSA(requires_capability(__VA_ARGS__))
 #define GMP_ACQUIRE(...) GMP_TSA(acquire_capability(__VA_ARGS__))
 #define GMP_RELEASE(...) GMP_TSA(release_capability(__VA_ARGS__))
 #define GMP_TRY_ACQUIRE(...) GMP_TSA(try_acquire_capability(__VA_ARGS__))
-#define GMP_EXCLUDES(...) GMP_TSA(locks_excluded(__VA_ARGS__))
-#define GMP_NO_TSA GMP_TSA(no_thread_safety_analysis)
 
 // For best-effort snapshots (dumps, traces) that read goroutine fields while
 // their owners may write them, as Go's tracebacks do.

@@ -280,7 +280,6 @@ void g_entry(bctx::transfer_t t) noexcept;
   count(mp, counter::exited);
   if (gp->is_main) {
     gp->is_main = false;
-    sched.exiting.store(true, std::memory_order_release);
     run_done.wakeup();
   }
   switch_out(mp, gp, after_exit, true);
@@ -762,7 +761,6 @@ int run_main(const options& o, std::function<void()> main_fn) {
   sched.goidgen.store(0);
   reset_goid_caches();
   sched.live_base.store(static_cast<std::int64_t>(counter_total(counter::created) - counter_total(counter::exited)));
-  sched.exiting.store(false);
   sched.stack_size = stack_round(o.stack_size ? o.stack_size : env().stack_size);
   int procs = o.maxprocs > 0 ? o.maxprocs : env().maxprocs;
   procs = std::clamp(procs, 1, max_procs);

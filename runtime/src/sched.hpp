@@ -108,7 +108,6 @@ struct sched_state {
   std::atomic<std::uint64_t> goidgen{0};
   std::atomic<std::uint32_t> generation{0};
   std::atomic<bool> running{false};  // between the start and the end of gmp::run
-  std::atomic<bool> exiting{false};   // main returned; the world is being stopped
   std::atomic<bool> poisoned{false};  // a goroutine outlived its run: no more runs
   std::atomic<m*> allm{nullptr};                // every M ever started
   std::atomic<std::int64_t> live_base{0};       // created - exited when this run started
