@@ -4,6 +4,7 @@
 // GOMAXPROCS comes from GMP_MAXPROCS (default: the CPU count).
 //
 // Usage: bench_spawn [N]      Output ends with: spawn <ns> ns/goroutine
+#include "bench_args.hpp"
 #include <sys/resource.h>
 
 #include <chrono>
@@ -16,21 +17,10 @@ namespace {
 
 constexpr long kDefaultCount = 1'000'000;
 
-long parse_count(int argc, char** argv, long dflt) {
-  if (argc < 2) return dflt;
-  char* end = nullptr;
-  long v = std::strtol(argv[1], &end, 10);
-  if (end == argv[1] || *end != '\0' || v <= 0) {
-    std::fprintf(stderr, "usage: %s [goroutines]\n", argv[0]);
-    std::exit(2);
-  }
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const long n = parse_count(argc, argv, kDefaultCount);
+  const long n = bench_count(argc, argv, kDefaultCount, "goroutines");
   double ns = 0;
   int procs = 0;
 

@@ -3,6 +3,7 @@
 // with a gmp::wait_group; prints the cost of one switch, elapsed / (2N).
 //
 // Usage: bench_yield [N]      Output ends with: yield <ns> ns/switch
+#include "bench_args.hpp"
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,21 +14,10 @@ namespace {
 
 constexpr long kDefaultCount = 10'000'000;
 
-long parse_count(int argc, char** argv, long dflt) {
-  if (argc < 2) return dflt;
-  char* end = nullptr;
-  long v = std::strtol(argv[1], &end, 10);
-  if (end == argv[1] || *end != '\0' || v <= 0) {
-    std::fprintf(stderr, "usage: %s [yields-per-goroutine]\n", argv[0]);
-    std::exit(2);
-  }
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const long n = parse_count(argc, argv, kDefaultCount);
+  const long n = bench_count(argc, argv, kDefaultCount, "yields-per-goroutine");
   double ns = 0;
 
   int rc = gmp::run(gmp::options{.maxprocs = 1}, [&] {

@@ -15,6 +15,7 @@
 //
 // Build: g++ -std=c++20 -O2 spawn.cpp -lboost_fiber -lboost_context -pthread
 // Usage: fiber_spawn [N]
+#include "../../bench_args.hpp"
 #include <sys/resource.h>
 
 #include <boost/fiber/all.hpp>
@@ -28,21 +29,10 @@ namespace {
 constexpr long kDefaultCount = 1'000'000;
 constexpr long kBatch = 256;  // spawns between yields of the main fiber
 
-long parse_count(int argc, char** argv, long dflt) {
-  if (argc < 2) return dflt;
-  char* end = nullptr;
-  long v = std::strtol(argv[1], &end, 10);
-  if (end == argv[1] || *end != '\0' || v <= 0) {
-    std::fprintf(stderr, "usage: %s [fibers]\n", argv[0]);
-    std::exit(2);
-  }
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const long n = parse_count(argc, argv, kDefaultCount);
+  const long n = bench_count(argc, argv, kDefaultCount, "fibers");
   namespace bf = boost::fibers;
 
   bf::pooled_fixedsize_stack salloc;

@@ -4,6 +4,7 @@
 //
 // Build: g++ -std=c++20 -O2 yield.cpp -lboost_fiber -lboost_context -pthread
 // Usage: fiber_yield [N]
+#include "../../bench_args.hpp"
 #include <boost/fiber/all.hpp>
 #include <chrono>
 #include <cstdio>
@@ -13,21 +14,10 @@ namespace {
 
 constexpr long kDefaultCount = 10'000'000;
 
-long parse_count(int argc, char** argv, long dflt) {
-  if (argc < 2) return dflt;
-  char* end = nullptr;
-  long v = std::strtol(argv[1], &end, 10);
-  if (end == argv[1] || *end != '\0' || v <= 0) {
-    std::fprintf(stderr, "usage: %s [yields-per-fiber]\n", argv[0]);
-    std::exit(2);
-  }
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const long n = parse_count(argc, argv, kDefaultCount);
+  const long n = bench_count(argc, argv, kDefaultCount, "yields-per-fiber");
 
   auto worker = [n] {
     for (long i = 0; i < n; ++i) boost::this_fiber::yield();
