@@ -73,6 +73,8 @@ std::atomic<runtime_hooks*> active_hooks{nullptr};
 
 namespace {
 
+// Read through this_m(), except once at the top of a hot entry point before it
+// can switch (a cached address of it would be wrong after a migration).
 __attribute__((tls_model("initial-exec"))) thread_local m* tls_m = nullptr;
 counter_block shared_counters;  // events counted outside any M
 spinlock shared_counters_lock;
@@ -133,7 +135,10 @@ void after_exit(m* mp, g* prev) noexcept {
 
 // ---- choosing and entering the next G ----
 
-inline g* pick_local(m* mp, p* pp) noexcept {
+// Only P (exclusive): the ring has no thieves (runq.hpp).
+bool only_p() noexcept { return sched.gomaxprocs.load(std::memory_order_relaxed) == 1; }
+
+__attribute__((always_inline)) inline g* pick_local(p* pp, bool exclusive) noexcept {
   if (decision_source* src = active_policy.load(std::memory_order_relaxed); GMP_UNLIKELY(src != nullptr)) {
     if (g* gp = src->next_g(pp)) return gp;
   }
@@ -142,8 +147,7 @@ inline g* pick_local(m* mp, p* pp) noexcept {
     spin_guard hold(sched.lock);
     if (g* gp = globrunq_get(pp, 1)) return gp;
   }
-  (void)mp;
-  return pp->q.get(sched.gomaxprocs.load(std::memory_order_relaxed) == 1);
+  return pp->q.get(exclusive);
 }
 
 inline void prepare_execute(m* mp, p* pp, g* gp) noexcept {
@@ -154,16 +158,16 @@ inline void prepare_execute(m* mp, p* pp, g* gp) noexcept {
 }
 
 // The G to switch to directly from a goroutine, or nullptr (go through g0).
-g* next_direct(m* mp, p* pp) noexcept {
-  return sched.gcwaiting.load(std::memory_order_relaxed) ? nullptr : pick_local(mp, pp);
+g* next_direct(p* pp) noexcept {
+  return sched.gcwaiting.load(std::memory_order_relaxed) ? nullptr : pick_local(pp, only_p());
 }
 
 // Leaves cur for next (nullptr: the M's g0): after(mp, cur) runs once cur is
 // off its stack. Returns when cur is resumed, perhaps on another M.
-inline void switch_to(m* mp, g* cur, g* next, void (*after)(m*, g*), bool final) noexcept {
+__attribute__((always_inline)) inline void switch_to(m* mp, p* pp, g* cur, g* next, void (*after)(m*, g*),
+                                                     bool final) noexcept {
   mp->after = after;
   mp->after_g = cur;
-  p* pp = mp->cur_p.load(std::memory_order_relaxed);
   context* to = &mp->g0;
   if (next != nullptr) {
     prepare_execute(mp, pp, next);
@@ -180,7 +184,8 @@ inline void switch_to(m* mp, g* cur, g* next, void (*after)(m*, g*), bool final)
 }
 
 void switch_out(m* mp, g* cur, void (*after)(m*, g*), bool final) noexcept {
-  switch_to(mp, cur, next_direct(mp, mp->cur_p.load(std::memory_order_relaxed)), after, final);
+  p* pp = mp->cur_p.load(std::memory_order_relaxed);
+  switch_to(mp, pp, cur, next_direct(pp), after, final);
 }
 
 void execute(m* mp, g* gp) noexcept {
@@ -388,7 +393,7 @@ g* findrunnable(m* mp) noexcept {
       continue;
     }
     p* pp = mp->cur_p.load(std::memory_order_relaxed);
-    if (g* gp = pick_local(mp, pp)) return gp;
+    if (g* gp = pick_local(pp, only_p())) return gp;
     if (sched.runq_size.load(std::memory_order_relaxed) > 0) {
       spin_guard hold(sched.lock);
       if (g* gp = globrunq_get(pp, 0)) return gp;
@@ -725,7 +730,7 @@ namespace gmp {
 
 void yield() {
   using namespace detail;
-  m* mp = this_m();
+  m* mp = tls_m;  // read once, before any switch (see this_m)
   if (mp == nullptr || mp->curg.load(std::memory_order_relaxed) == nullptr) {
     std::this_thread::yield();
     return;
@@ -733,20 +738,23 @@ void yield() {
   g* cur = mp->curg.load(std::memory_order_relaxed);
   count(mp, counter::yields);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
-  if (GMP_UNLIKELY(sched.gcwaiting.load(std::memory_order_relaxed))) return switch_to(mp, cur, nullptr, after_requeue, false);
-  g* next = pick_local(mp, pp);
+  if (GMP_UNLIKELY(sched.gcwaiting.load(std::memory_order_relaxed))) {
+    return switch_to(mp, pp, cur, nullptr, after_requeue, false);
+  }
+  bool exclusive = only_p();
+  g* next = pick_local(pp, exclusive);
   if (next == nullptr && sched.runq_size.load(std::memory_order_relaxed) > 0) {
     spin_guard hold(sched.lock);
     next = globrunq_get(pp, 1);
   }
   if (next == nullptr) return;  // nothing else runnable here; idle Ps steal from this one
-  if (sched.gomaxprocs.load(std::memory_order_relaxed) == 1 && pp->q.try_push(cur)) {
+  if (exclusive && pp->q.try_push(cur)) {
     // The only P: no thief can take cur off the ring before it leaves its
     // stack, so it is requeued now rather than by the receiver.
     transition(cur, gstatus::running, gstatus::runnable);
-    return switch_to(mp, cur, next, nullptr, false);
+    return switch_to(mp, pp, cur, next, nullptr, false);
   }
-  switch_to(mp, cur, next, after_requeue, false);
+  switch_to(mp, pp, cur, next, after_requeue, false);
 }
 
 }  // namespace gmp
