@@ -359,8 +359,8 @@ g* runq_steal(m* mp, p* pp, p* victim, bool steal_next) noexcept {
 
 g* steal_work(m* mp) noexcept {
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
-  p** all = sched.allp_view.load(std::memory_order_acquire);
-  auto n = static_cast<std::uint32_t>(sched.gomaxprocs.load(std::memory_order_relaxed));
+  const std::vector<p*>& all = *sched.allp_view.load(std::memory_order_acquire);
+  auto n = static_cast<std::uint32_t>(all.size());
   if (n < 2) return nullptr;
   for (int round = 0; round < steal_rounds; round++) {
     std::uint32_t start = decide(mp, decision::steal_victim, n);
@@ -378,10 +378,8 @@ g* steal_work(m* mp) noexcept {
 
 // Any P with local work; after an M stopped spinning (the "delicate dance").
 bool any_local_work() noexcept {
-  p** all = sched.allp_view.load(std::memory_order_acquire);
-  int n = sched.gomaxprocs.load(std::memory_order_relaxed);
-  for (int i = 0; i < n; i++) {
-    if (!all[i]->q.empty()) return true;
+  for (p* pp : *sched.allp_view.load(std::memory_order_acquire)) {
+    if (!pp->q.empty()) return true;
   }
   return false;
 }

@@ -83,14 +83,12 @@ p* p_for_id(int id) {
 }
 
 // Every view ever published: a thief may still read an old one, so none is freed.
-immortal<std::vector<std::unique_ptr<p*[]>>> allp_views_storage;
+immortal<std::vector<std::unique_ptr<const std::vector<p*>>>> allp_views_storage;
 auto& allp_views = allp_views_storage.value;
 
 void publish_allp() GMP_REQUIRES(sched.lock) {
-  allp_views.push_back(std::make_unique<p*[]>(sched.allp.size()));
-  p** view = allp_views.back().get();
-  std::copy(sched.allp.begin(), sched.allp.end(), view);
-  sched.allp_view.store(view, std::memory_order_release);
+  allp_views.push_back(std::make_unique<const std::vector<p*>>(sched.allp));
+  sched.allp_view.store(allp_views.back().get(), std::memory_order_release);
   sched.gomaxprocs.store(static_cast<std::int32_t>(sched.allp.size()), std::memory_order_release);
 }
 

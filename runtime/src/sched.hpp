@@ -97,7 +97,9 @@ struct sched_state {
   std::int32_t gfree_count GMP_GUARDED_BY(gfree_lock) = 0;
 
   std::vector<p*> allp GMP_GUARDED_BY(lock);  // Ps of this run, index = id
-  std::atomic<p**> allp_view{nullptr};        // lock-free view of allp for stealing and dumps
+  // An immutable copy of allp, published whole: lock-free readers (stealing,
+  // traces) take its size from the copy itself.
+  std::atomic<const std::vector<p*>*> allp_view{nullptr};
   std::atomic<std::int32_t> gomaxprocs{0};
 
   // Stop-the-world (set_maxprocs and the end of a run).

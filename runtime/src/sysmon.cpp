@@ -61,8 +61,8 @@ GMP_NO_SANITIZE_THREAD void append_gs(std::string& s) {
 }
 
 void schedtrace(bool detailed) {
-  p** all = sched.allp_view.load(std::memory_order_acquire);
-  int procs = sched.gomaxprocs.load(std::memory_order_relaxed);
+  const std::vector<p*>& all = *sched.allp_view.load(std::memory_order_acquire);
+  int procs = static_cast<int>(all.size());
   std::int64_t ms = (nanotime() - start_ns) / 1'000'000;
   std::string s = "SCHED " + std::to_string(ms) + "ms: gomaxprocs=" + std::to_string(procs) +
                   " idleprocs=" + std::to_string(sched.npidle.load(std::memory_order_relaxed)) +
