@@ -40,6 +40,9 @@
 
 namespace gmp::detail {
 
+// The unit of false sharing: fields written by different cores go on different lines.
+constexpr std::size_t cache_line = 64;
+
 // A static object that is never destroyed: the runtime's threads may still use
 // it while the process runs its exit-time destructors.
 template <class T>

@@ -68,7 +68,7 @@ namespace {
 constinit immortal<sched_state> sched_storage;
 }
 sched_state& sched = sched_storage.value;
-std::atomic<decision_source*> active_policy{nullptr};
+alignas(cache_line) std::atomic<decision_source*> active_policy{nullptr};
 std::atomic<runtime_hooks*> active_hooks{nullptr};
 
 namespace {
@@ -634,7 +634,7 @@ g* current_g_or_die(const char* what) noexcept {
 }
 
 void park(wait_reason reason, const void* object, void (*unlock)(void*), void* lock) noexcept {
-  m* mp = this_m();
+  m* mp = tls_m;  // once, before any switch
   g* gp = mp->curg.load(std::memory_order_relaxed);
   gp->reason.store(reason, std::memory_order_relaxed);
   gp->wait_object = object;
@@ -651,7 +651,7 @@ void park(wait_reason reason, const void* object, void (*unlock)(void*), void* l
 void ready(g* gp) noexcept {
   if (gp->generation != sched.generation.load(std::memory_order_relaxed)) return;  // abandoned by an ended run
   transition(gp, gstatus::waiting, gstatus::runnable);
-  m* mp = this_m();
+  m* mp = tls_m;  // once, before any switch
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_ready(mp ? mp->curg.load(std::memory_order_relaxed) : nullptr, gp);
   p* pp = mp ? mp->cur_p.load(std::memory_order_relaxed) : nullptr;
   if (pp != nullptr) {
@@ -666,7 +666,7 @@ void ready(g* gp) noexcept {
 // ---- spawning: gmp::go ----
 
 spawn_slot spawn_reserve(std::size_t size, std::size_t align) {
-  m* mp = this_m();
+  m* mp = tls_m;  // once, before any switch
   p* pp = mp ? mp->cur_p.load(std::memory_order_relaxed) : nullptr;
   if (GMP_UNLIKELY(!sched.running.load(std::memory_order_relaxed))) fatal_nodump("gmp::go called outside gmp::run");
   g* gp = gfget(pp);
@@ -685,7 +685,7 @@ void spawn_cancel(spawn_slot slot) noexcept { gfput_global(slot.gp); }
 
 void spawn_commit(spawn_slot slot, void (*entry)(void*), const site& where) {
   g* gp = slot.gp;
-  m* mp = this_m();
+  m* mp = tls_m;  // once, before any switch
   p* pp = mp ? mp->cur_p.load(std::memory_order_relaxed) : nullptr;
   g* parent = mp ? mp->curg.load(std::memory_order_relaxed) : nullptr;
   gp->entry = entry;

@@ -35,8 +35,8 @@ namespace gmp::detail {
 constexpr std::uint32_t runq_capacity = 256;
 
 struct runq {
-  std::atomic<std::uint32_t> head{0};
-  std::atomic<std::uint32_t> tail{0};
+  alignas(cache_line) std::atomic<std::uint32_t> head{0};  // CASed by thieves
+  alignas(cache_line) std::atomic<std::uint32_t> tail{0};  // written by the owner only
   std::atomic<g*> next{nullptr};
   std::atomic<g*> slots[runq_capacity] = {};
 

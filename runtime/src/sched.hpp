@@ -44,7 +44,7 @@ struct counter_block {
   }
 };
 
-struct p {
+struct alignas(cache_line) p {
   int id = 0;
   std::atomic<pstatus> status{pstatus::idle};
   std::atomic<m*> owner{nullptr};
@@ -57,7 +57,7 @@ struct p {
   std::uint64_t goid_end = 0;
 };
 
-struct m {
+struct alignas(cache_line) m {
   int id = 0;
   context g0;  // the thread's own stack, where the scheduler loop runs
   std::atomic<g*> curg{nullptr};
@@ -79,41 +79,44 @@ struct m {
   void* after_lock = nullptr;
 };
 
+// Grouped by who writes what, one cache line apart, so that the fields every
+// switch reads are never invalidated by a lock or counter another core writes.
 struct sched_state {
-  spinlock lock;
-  g* runq_head GMP_GUARDED_BY(lock) = nullptr;
-  g* runq_tail GMP_GUARDED_BY(lock) = nullptr;
-  std::atomic<std::int32_t> runq_size{0};
-
-  p* pidle GMP_GUARDED_BY(lock) = nullptr;
-  std::atomic<std::int32_t> npidle{0};
-  m* midle GMP_GUARDED_BY(lock) = nullptr;
-  std::atomic<std::int32_t> nmidle{0};
-  std::atomic<std::int32_t> mcount{0};
-  std::atomic<std::int32_t> nmspinning{0};
-
-  spinlock gfree_lock;
-  g* gfree GMP_GUARDED_BY(gfree_lock) = nullptr;
-  std::int32_t gfree_count GMP_GUARDED_BY(gfree_lock) = 0;
-
-  std::vector<p*> allp GMP_GUARDED_BY(lock);  // Ps of this run, index = id
+  // Read on every switch; written only while the world is stopped or between runs.
+  alignas(cache_line) std::atomic<std::int32_t> gomaxprocs{0};
+  std::atomic<bool> gcwaiting{false};  // stop-the-world pending (set_maxprocs, end of a run)
+  std::atomic<std::uint32_t> generation{0};
+  std::atomic<bool> running{false};   // between the start and the end of gmp::run
+  std::atomic<bool> poisoned{false};  // a goroutine outlived its run: no more runs
   // An immutable copy of allp, published whole: lock-free readers (stealing,
   // traces) take its size from the copy itself.
   std::atomic<const std::vector<p*>*> allp_view{nullptr};
-  std::atomic<std::int32_t> gomaxprocs{0};
+  std::atomic<m*> allm{nullptr};           // every M ever started
+  std::atomic<std::int64_t> live_base{0};  // created - exited when this run started
+  std::size_t stack_size = 0;              // of goroutines created in this run
 
-  // Stop-the-world (set_maxprocs and the end of a run).
-  std::atomic<bool> gcwaiting{false};
+  // The scheduler lock and what it guards.
+  alignas(cache_line) spinlock lock;
+  g* runq_head GMP_GUARDED_BY(lock) = nullptr;
+  g* runq_tail GMP_GUARDED_BY(lock) = nullptr;
+  p* pidle GMP_GUARDED_BY(lock) = nullptr;
+  m* midle GMP_GUARDED_BY(lock) = nullptr;
   std::int32_t stopwait GMP_GUARDED_BY(lock) = 0;
-  note stopnote;
+  std::vector<p*> allp GMP_GUARDED_BY(lock);  // Ps of this run, index = id
 
-  std::atomic<std::uint64_t> goidgen{0};
-  std::atomic<std::uint32_t> generation{0};
-  std::atomic<bool> running{false};  // between the start and the end of gmp::run
-  std::atomic<bool> poisoned{false};  // a goroutine outlived its run: no more runs
-  std::atomic<m*> allm{nullptr};                // every M ever started
-  std::atomic<std::int64_t> live_base{0};       // created - exited when this run started
-  std::size_t stack_size = 0;  // of goroutines created in this run
+  // Read without the lock on hot paths (wakep, findrunnable), written rarely.
+  alignas(cache_line) std::atomic<std::int32_t> runq_size{0};
+  std::atomic<std::int32_t> npidle{0};
+  std::atomic<std::int32_t> nmidle{0};
+  std::atomic<std::int32_t> mcount{0};
+  alignas(cache_line) std::atomic<std::int32_t> nmspinning{0};
+
+  alignas(cache_line) spinlock gfree_lock;
+  g* gfree GMP_GUARDED_BY(gfree_lock) = nullptr;
+  std::int32_t gfree_count GMP_GUARDED_BY(gfree_lock) = 0;
+
+  alignas(cache_line) std::atomic<std::uint64_t> goidgen{0};
+  note stopnote;
 };
 
 extern sched_state& sched;
