@@ -63,19 +63,11 @@ TEST_CASE("run can be called many times in a row", "[goroutines]") {
 TEST_CASE("goroutine ids are unique, and main is 1", "[goroutines]") {
   int procs = GENERATE(1, 2, 4, 8);
   constexpr int n = 2000;
-  std::vector<std::uint64_t> ids(n);
+  std::vector<std::uint64_t> ids;
   std::uint64_t main_id = 0;
   run_procs(procs, [&] {
     main_id = gmp::goid();
-    gmp::wait_group wg;
-    wg.add(n);
-    for (int i = 0; i < n; i++) {
-      gmp::go([&, i] {
-        ids[static_cast<std::size_t>(i)] = gmp::goid();
-        wg.done();
-      });
-    }
-    wg.wait();
+    ids = gmp_test::goids_of_children(n);
   });
   CHECK(main_id == 1);
   std::set<std::uint64_t> unique(ids.begin(), ids.end());

@@ -128,18 +128,8 @@ TEST_CASE("hooks: on_exit is called once for every goroutine that returns", "[ho
   int procs = GENERATE(1, 2, 4);
   installed h;
   constexpr int n = 50;
-  std::vector<std::uint64_t> ids(n);
-  run_procs(procs, [&] {
-    gmp::wait_group wg;
-    wg.add(n);
-    for (int i = 0; i < n; i++) {
-      gmp::go([&, i] {
-        ids[static_cast<std::size_t>(i)] = gmp::goid();
-        wg.done();
-      });
-    }
-    wg.wait();
-  });
+  std::vector<std::uint64_t> ids;
+  run_procs(procs, [&] { ids = gmp_test::goids_of_children(n); });
   auto events = h.rec.events();
   std::map<std::uint64_t, int> exits;
   std::map<std::uint64_t, std::size_t> go_at, exit_at;

@@ -206,24 +206,10 @@ TEST_CASE("a resized GOMAXPROCS does not leak into the next run", "[maxprocs]") 
 
 TEST_CASE("after shrinking, at most the new GOMAXPROCS goroutines run at once", "[maxprocs]") {
   int start = GENERATE(4, 8);
-  std::atomic<int> inside{0}, most{0};
+  int most = 0;
   run_procs(start, [&] {
     gmp::set_maxprocs(1);
-    gmp::wait_group wg;
-    constexpr int n = 32;
-    wg.add(n);
-    for (int i = 0; i < n; i++) {
-      gmp::go([&] {
-        int now = ++inside;
-        int m = most.load();
-        while (now > m && !most.compare_exchange_weak(m, now)) {
-        }
-        gmp_test::spin_for(100us);
-        --inside;
-        wg.done();
-      });
-    }
-    wg.wait();
+    most = gmp_test::most_running_at_once(32, 100us);
   });
-  CHECK(most.load() == 1);
+  CHECK(most == 1);
 }

@@ -10,6 +10,7 @@
 
 #include <gmp/gmp.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -30,6 +31,39 @@ void spin_for(std::chrono::nanoseconds d) {
   auto end = std::chrono::steady_clock::now() + d;
   while (std::chrono::steady_clock::now() < end) {
   }
+}
+
+int most_running_at_once(int n, std::chrono::nanoseconds busy) {
+  std::atomic<int> inside{0}, most{0};
+  gmp::wait_group wg;
+  wg.add(n);
+  for (int i = 0; i < n; i++) {
+    gmp::go([&] {
+      int now = ++inside;
+      int m = most.load();
+      while (now > m && !most.compare_exchange_weak(m, now)) {
+      }
+      spin_for(busy);
+      --inside;
+      wg.done();
+    });
+  }
+  wg.wait();
+  return most.load();
+}
+
+std::vector<std::uint64_t> goids_of_children(int n) {
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+  gmp::wait_group wg;
+  wg.add(n);
+  for (int i = 0; i < n; i++) {
+    gmp::go([&, i] {
+      ids[static_cast<std::size_t>(i)] = gmp::goid();
+      wg.done();
+    });
+  }
+  wg.wait();
+  return ids;
 }
 
 std::uint64_t peak_rss_kib() {

@@ -2,6 +2,8 @@
 //
 // - run_procs: gmp::run with an explicit GOMAXPROCS, the run's return code checked.
 // - spin_for: busy work that does not enter the runtime (no switch point).
+// - most_running_at_once: how many goroutines ran a busy section concurrently.
+// - goids_of_children: the ids that n new goroutines see.
 // - peak_rss_kib: the process's peak resident set (VmHWM).
 // - run_child: runs a program (the crashers helper) with a chosen environment,
 //   captures its stdout and stderr, and reports how it ended; a callback sees
@@ -52,6 +54,13 @@ int run_procs(int procs, std::function<void()> fn);
 
 // Busy-waits for d on the steady clock without calling into the runtime.
 void spin_for(std::chrono::nanoseconds d);
+
+// From a goroutine: starts n goroutines that each spin for `busy` without a
+// switch point, waits for them, and returns the most that were spinning at once.
+int most_running_at_once(int n, std::chrono::nanoseconds busy);
+
+// From a goroutine: starts n goroutines, waits for them, returns each one's gmp::goid().
+std::vector<std::uint64_t> goids_of_children(int n);
 
 // Peak resident set size of this process in KiB (VmHWM), 0 if unknown.
 std::uint64_t peak_rss_kib();
