@@ -66,7 +66,7 @@ namespace gmp::detail {
 
 namespace {
 constinit immortal<sched_state> sched_storage;
-}
+}  // namespace
 sched_state& sched = sched_storage.value;
 alignas(cache_line) std::atomic<decision_source*> active_policy{nullptr};
 std::atomic<runtime_hooks*> active_hooks{nullptr};
@@ -722,43 +722,6 @@ void gfput_global(g* gp) noexcept {
 
 // ---- the public entry points ----
 
-}  // namespace gmp::detail
-
-namespace gmp {
-
-void yield() {
-  using namespace detail;
-  m* mp = tls_m;  // read once, before any switch (see this_m)
-  if (mp == nullptr || mp->curg.load(std::memory_order_relaxed) == nullptr) {
-    std::this_thread::yield();
-    return;
-  }
-  g* cur = mp->curg.load(std::memory_order_relaxed);
-  count(mp, counter::yields);
-  p* pp = mp->cur_p.load(std::memory_order_relaxed);
-  if (GMP_UNLIKELY(sched.gcwaiting.load(std::memory_order_relaxed))) {
-    return switch_to(mp, pp, cur, nullptr, after_requeue, false);
-  }
-  bool exclusive = only_p();
-  g* next = pick_local(pp, exclusive);
-  if (next == nullptr && sched.runq_size.load(std::memory_order_relaxed) > 0) {
-    spin_guard hold(sched.lock);
-    next = globrunq_get(pp, 1);
-  }
-  if (next == nullptr) return;  // nothing else runnable here; idle Ps steal from this one
-  if (exclusive && pp->q.try_push(cur)) {
-    // The only P: no thief can take cur off the ring before it leaves its
-    // stack, so it is requeued now rather than by the receiver.
-    transition(cur, gstatus::running, gstatus::runnable);
-    return switch_to(mp, pp, cur, next, nullptr, false);
-  }
-  switch_to(mp, pp, cur, next, after_requeue, false);
-}
-
-}  // namespace gmp
-
-namespace gmp::detail {
-
 int run_main(const options& o, std::function<void()> main_fn) {
   runtime_init_once();
   if (sched.poisoned.load()) fatal_nodump("gmp::run: a goroutine of an earlier run is still running");
@@ -804,6 +767,34 @@ namespace gmp {
 int run(std::function<void()> main_fn) { return detail::run_main(options{}, std::move(main_fn)); }
 int run(const options& o, std::function<void()> main_fn) { return detail::run_main(o, std::move(main_fn)); }
 
+void yield() {
+  using namespace detail;
+  m* mp = tls_m;  // read once, before any switch (see this_m)
+  if (mp == nullptr || mp->curg.load(std::memory_order_relaxed) == nullptr) {
+    std::this_thread::yield();
+    return;
+  }
+  g* cur = mp->curg.load(std::memory_order_relaxed);
+  count(mp, counter::yields);
+  p* pp = mp->cur_p.load(std::memory_order_relaxed);
+  if (GMP_UNLIKELY(sched.gcwaiting.load(std::memory_order_relaxed))) {
+    return switch_to(mp, pp, cur, nullptr, after_requeue, false);
+  }
+  bool exclusive = only_p();
+  g* next = pick_local(pp, exclusive);
+  if (next == nullptr && sched.runq_size.load(std::memory_order_relaxed) > 0) {
+    spin_guard hold(sched.lock);
+    next = globrunq_get(pp, 1);
+  }
+  if (next == nullptr) return;  // nothing else runnable here; idle Ps steal from this one
+  if (exclusive && pp->q.try_push(cur)) {
+    // The only P: no thief can take cur off the ring before it leaves its
+    // stack, so it is requeued now rather than by the receiver.
+    transition(cur, gstatus::running, gstatus::runnable);
+    return switch_to(mp, pp, cur, next, nullptr, false);
+  }
+  switch_to(mp, pp, cur, next, after_requeue, false);
+}
 
 std::uint64_t goid() {
   detail::g* gp = detail::this_g();
