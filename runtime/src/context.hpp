@@ -28,9 +28,21 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
+#if defined(GMP_OWN_JUMP)
+// Boost's jump_fcontext leaving by `ret` (jump_x86_64.S says why).
+extern "C" boost::context::detail::transfer_t gmp_jump_fcontext(boost::context::detail::fcontext_t to,
+                                                                void* data) noexcept;
+#endif
+
 namespace gmp::detail {
 
 namespace bctx = boost::context::detail;
+
+#if defined(GMP_OWN_JUMP)
+inline bctx::transfer_t jump(bctx::fcontext_t to, void* data) noexcept { return gmp_jump_fcontext(to, data); }
+#else
+inline bctx::transfer_t jump(bctx::fcontext_t to, void* data) noexcept { return bctx::jump_fcontext(to, data); }
+#endif
 
 // What libstdc++ and libc++abi keep per thread for exceptions being handled.
 struct eh_state {
@@ -89,7 +101,7 @@ inline context* context_switch(context& from, context& to, eh_state* thread_eh, 
 #else
   (void)final;
 #endif
-  return context_arrive(bctx::jump_fcontext(to.fctx, &to));
+  return context_arrive(jump(to.fctx, &to));
 }
 
 }  // namespace gmp::detail
