@@ -243,9 +243,8 @@ TEST_CASE("runq_put: a full ring moves its older half and the new G to the globa
   std::vector<std::uint64_t> global;
   {
     gmp::detail::spin_guard hold(sched.lock);
-    for (g* gp = sched.runq_head; gp != nullptr; gp = gp->link) global.push_back(gp->id);
-    CHECK(sched.runq_size.load() == static_cast<std::int32_t>(global.size()));
-    sched.runq_head = sched.runq_tail = nullptr;  // put the global queue back as it was
+    CHECK(sched.runq_size.load() == static_cast<std::int32_t>(sched.runq.size));
+    while (g* gp = sched.runq.pop()) global.push_back(gp->id);  // leaves the global queue empty again
     sched.runq_size.store(0);
   }
   std::vector<std::uint64_t> expect_global = iota_ids(0, runq_capacity / 2);

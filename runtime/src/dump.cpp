@@ -114,12 +114,14 @@ void dump_goroutines(g* first) noexcept {
   out o;
   std::int64_t now = coarse_nanotime();
   std::uint32_t gen = sched.generation.load(std::memory_order_relaxed);
-  if (first != nullptr) dump_one(o, first, now);
+  bool any = first != nullptr;
+  if (any) dump_one(o, first, now);
   std::size_t n = allgs_count();
   for (std::size_t i = 0; i < n; i++) {
     g* gp = allgs_at(i);
     if (gp == first || !dumpable(gp, gen)) continue;
-    o << "\n";
+    if (any) o << "\n";
+    any = true;
     dump_one(o, gp, now);
   }
 }

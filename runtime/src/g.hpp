@@ -82,6 +82,11 @@ struct g {
 
   g* link = nullptr;                    // run queue, free list or wait queue link
 
+  // Channel waits (chan.cpp): the waker that wins select_done (0 -> 1) owns the
+  // wake-up of a blocked select and stores the sudog that fired in param.
+  std::atomic<std::uint32_t> select_done{0};
+  void* param = nullptr;
+
   void (*entry)(void*) = nullptr;  // runs and destroys the closure
   void* closure = nullptr;
 

@@ -26,6 +26,8 @@
 #define GMP_ACQUIRE(...) GMP_TSA(acquire_capability(__VA_ARGS__))
 #define GMP_RELEASE(...) GMP_TSA(release_capability(__VA_ARGS__))
 #define GMP_TRY_ACQUIRE(...) GMP_TSA(try_acquire_capability(__VA_ARGS__))
+// For a function whose lock is released by a callee the analysis cannot follow (park's unlock).
+#define GMP_NO_TSA GMP_TSA(no_thread_safety_analysis)
 
 // For best-effort snapshots (dumps, traces) that read goroutine fields while
 // their owners may write them, as Go's tracebacks do.
@@ -96,6 +98,8 @@ class note {
   bool sleep_for(std::int64_t ns) noexcept;
   void wakeup() noexcept;
   void clear() noexcept { word_.store(0, std::memory_order_relaxed); }
+  // Whether wakeup was called since the last clear.
+  bool woken() const noexcept { return word_.load(std::memory_order_acquire) != 0; }
 
  private:
   std::atomic<std::uint32_t> word_{0};

@@ -22,6 +22,7 @@ struct g;
 enum class decision : std::uint8_t {
   steal_victim,  // the first P to rob, among n
   steal_stride,  // the stride through the Ps, among n coprime strides
+  select_case,   // select's poll order: where case k goes among the first k+1
 };
 
 class decision_source {
@@ -35,5 +36,8 @@ class decision_source {
 
 // The installed source; nullptr: Go's order.
 extern std::atomic<decision_source*> active_policy;
+
+// An index in [0, n) for this choice, from the installed source or the running M's fast random.
+std::uint32_t choose(decision what, std::uint32_t n) noexcept;
 
 }  // namespace gmp::detail

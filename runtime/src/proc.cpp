@@ -8,7 +8,9 @@
 //
 // A switch (the hot path)
 //   1. The running G picks its successor itself from its P: every 61st tick
-//      one G from the global queue (fairness), else runnext, else the ring.
+//      one G from the global queue, else the ring's oldest (fairness: neither
+//      the global queue nor the ring can be starved by goroutines that keep
+//      readying each other through runnext), else runnext, else the ring.
 //   2. It records an after-switch action on the M (put me back on the queue,
 //      I am parked: release this lock, I am dead: free me) and jumps straight
 //      to the successor's stack; with no successor, to the M's g0.
@@ -84,22 +86,24 @@ constexpr std::uint32_t global_check_ticks = 61;
 constexpr int steal_rounds = 4;
 constexpr std::uint64_t goid_batch = 16;
 
-std::uint32_t fastrand(m* mp) noexcept {
-  std::uint32_t x = mp->rand_state;
+std::uint32_t fastrand(std::uint32_t& state) noexcept {
+  std::uint32_t x = state;
   x ^= x << 13;
   x ^= x >> 17;
   x ^= x << 5;
-  mp->rand_state = x;
+  state = x;
   return x;
 }
 
-std::uint32_t decide(m* mp, decision what, std::uint32_t n) noexcept {
+std::uint32_t decide(std::uint32_t& rand_state, decision what, std::uint32_t n) noexcept {
   decision_source* src = active_policy.load(std::memory_order_relaxed);
   if (GMP_UNLIKELY(src != nullptr)) return src->choose(what, n);
-  return static_cast<std::uint32_t>((std::uint64_t(fastrand(mp)) * n) >> 32);
+  return static_cast<std::uint32_t>((std::uint64_t(fastrand(rand_state)) * n) >> 32);
 }
 
 runtime_hooks* hooks() noexcept { return active_hooks.load(std::memory_order_relaxed); }
+
+std::uint32_t outside_rand = 0x9e3779b9;  // choices made outside any M (rare), under shared_counters_lock
 
 // ---- after-switch actions: run by the receiver of a switch, on the same M ----
 
@@ -135,6 +139,24 @@ void after_exit(m* mp, g* prev) noexcept {
 
 // ---- choosing and entering the next G ----
 
+// Fires pp's expired timers (every 61st switch, as the global queue check).
+__attribute__((noinline)) void run_own_timers(p* pp) noexcept {
+  std::int64_t now = nanotime();
+  if (pp->timers.first.load(std::memory_order_relaxed) <= now) timers_run(pp, now);
+}
+
+// Refreshes the clock that parks stamp goroutines with (every 61st switch and in findrunnable).
+void tick_coarse_clock() noexcept { sched.coarse_clock.store(coarse_nanotime(), std::memory_order_relaxed); }
+
+// Fires the expired timers of every P (findrunnable: idle Ps run no timers of their own).
+void run_due_timers() noexcept {
+  if (timers_earliest() == no_timer) return;
+  std::int64_t now = nanotime();
+  for (p* pp : *sched.allp_view.load(std::memory_order_acquire)) {
+    if (pp->timers.first.load(std::memory_order_relaxed) <= now) timers_run(pp, now);
+  }
+}
+
 // Only P (exclusive): the ring has no thieves (runq.hpp).
 bool only_p() noexcept { return sched.gomaxprocs.load(std::memory_order_relaxed) == 1; }
 
@@ -142,10 +164,14 @@ __attribute__((always_inline)) inline g* pick_local(p* pp, bool exclusive) noexc
   if (decision_source* src = active_policy.load(std::memory_order_relaxed); GMP_UNLIKELY(src != nullptr)) {
     if (g* gp = src->next_g(pp)) return gp;
   }
-  if (pp->schedtick.load(std::memory_order_relaxed) % global_check_ticks == 0 &&
-      sched.runq_size.load(std::memory_order_relaxed) > 0) {
-    spin_guard hold(sched.lock);
-    if (g* gp = globrunq_get(pp, 1)) return gp;
+  if (pp->schedtick.load(std::memory_order_relaxed) % global_check_ticks == 0) {
+    tick_coarse_clock();
+    if (GMP_UNLIKELY(pp->timers.first.load(std::memory_order_relaxed) != no_timer)) run_own_timers(pp);
+    if (sched.runq_size.load(std::memory_order_relaxed) > 0) {
+      spin_guard hold(sched.lock);
+      if (g* gp = globrunq_get(pp, 1)) return gp;
+    }
+    return pp->q.get_ring_first(exclusive);
   }
   return pp->q.get(exclusive);
 }
@@ -323,14 +349,30 @@ m* mget() GMP_REQUIRES(sched.lock) {
   return mp;
 }
 
+bool any_local_work() noexcept;
+
+// Go's checkdead, by an M going idle: true when no goroutine can ever run
+// again: every M idle, no timer pending, nothing queued, and main still
+// waiting. (Goroutines in blocking calls or the netpoller: issue 4.)
+bool checkdead() GMP_REQUIRES(sched.lock) {
+  if (!sched.running.load(std::memory_order_relaxed) || sched.gcwaiting.load(std::memory_order_relaxed)) return false;
+  if (sched.mcount.load(std::memory_order_relaxed) - sched.nmidle.load(std::memory_order_relaxed) > 0) return false;
+  if (sched.timer_sleeping.load(std::memory_order_seq_cst) || timers_earliest() != no_timer) return false;
+  if (sched.runq_size.load(std::memory_order_relaxed) > 0 || any_local_work()) return false;
+  return !run_done.woken();
+}
+
 }  // namespace
 
 void stopm(m* mp) noexcept {
   mp->park.clear();
+  bool dead = false;
   {
     spin_guard hold(sched.lock);
     mput(mp);
+    dead = checkdead();
   }
+  if (dead) fatal("all goroutines are asleep - deadlock!");
   mp->park.sleep();
   acquirep(mp, mp->nextp);
   mp->nextp = nullptr;
@@ -363,8 +405,8 @@ g* steal_work(m* mp) noexcept {
   auto n = static_cast<std::uint32_t>(all.size());
   if (n < 2) return nullptr;
   for (int round = 0; round < steal_rounds; round++) {
-    std::uint32_t start = decide(mp, decision::steal_victim, n);
-    std::uint32_t stride = 1 + decide(mp, decision::steal_stride, n - 1);
+    std::uint32_t start = decide(mp->rand_state, decision::steal_victim, n);
+    std::uint32_t stride = 1 + decide(mp->rand_state, decision::steal_stride, n - 1);
     while (std::gcd(stride, n) != 1) stride = stride % (n - 1) + 1;
     for (std::uint32_t k = 0; k < n; k++) {
       p* victim = all[(start + k * stride) % n];
@@ -391,6 +433,8 @@ g* findrunnable(m* mp) noexcept {
       continue;
     }
     p* pp = mp->cur_p.load(std::memory_order_relaxed);
+    tick_coarse_clock();
+    run_due_timers();
     if (g* gp = pick_local(pp, only_p())) return gp;
     if (sched.runq_size.load(std::memory_order_relaxed) > 0) {
       spin_guard hold(sched.lock);
@@ -426,6 +470,10 @@ g* findrunnable(m* mp) noexcept {
           continue;
         }
       }
+    }
+    if (p* woke_with = timers_sleep()) {
+      acquirep(mp, woke_with);
+      continue;
     }
     stopm(mp);
   }
@@ -501,25 +549,23 @@ g* this_g() noexcept {
   return mp ? mp->curg.load(std::memory_order_relaxed) : nullptr;
 }
 
+void g_ring::grow() {
+  std::size_t ncap = cap == 0 ? 1024 : cap * 2;
+  auto* ns = new g*[ncap];
+  for (std::size_t i = 0; i < size; i++) ns[i] = slots[(head + i) & (cap - 1)];
+  delete[] slots;
+  slots = ns;
+  cap = ncap;
+  head = 0;
+}
+
 void globrunq_put(g* gp) {
-  gp->link = nullptr;
-  if (sched.runq_tail != nullptr) {
-    sched.runq_tail->link = gp;
-  } else {
-    sched.runq_head = gp;
-  }
-  sched.runq_tail = gp;
+  sched.runq.push(gp);
   sched.runq_size.fetch_add(1, std::memory_order_relaxed);
 }
 
-void globrunq_put_batch(g* head, g* tail, std::int32_t n) {
-  tail->link = nullptr;
-  if (sched.runq_tail != nullptr) {
-    sched.runq_tail->link = head;
-  } else {
-    sched.runq_head = head;
-  }
-  sched.runq_tail = tail;
+void globrunq_put_batch(g* const* batch, std::int32_t n) {
+  for (std::int32_t i = 0; i < n; i++) sched.runq.push(batch[i]);
   sched.runq_size.fetch_add(n, std::memory_order_relaxed);
 }
 
@@ -531,14 +577,8 @@ g* globrunq_get(p* pp, std::int32_t max) {
   n = std::min<std::int32_t>(n, runq_capacity / 2);
   sched.runq_size.fetch_sub(n, std::memory_order_relaxed);
   count(pp->owner.load(std::memory_order_relaxed), counter::global_takes, static_cast<std::uint64_t>(n));
-  g* first = sched.runq_head;
-  sched.runq_head = first->link;
-  for (std::int32_t i = 1; i < n; i++) {
-    g* gp = sched.runq_head;
-    sched.runq_head = gp->link;
-    pp->q.try_push(gp);
-  }
-  if (sched.runq_head == nullptr) sched.runq_tail = nullptr;
+  g* first = sched.runq.pop();
+  for (std::int32_t i = 1; i < n; i++) pp->q.try_push(sched.runq.pop());
   return first;
 }
 
@@ -569,9 +609,8 @@ bool runq_put(p* pp, g* gp, bool next) noexcept {
     std::uint32_t n = pp->q.claim_half(batch);
     if (n == 0) continue;
     batch[n] = gp;
-    for (std::uint32_t i = 0; i < n; i++) batch[i]->link = batch[i + 1];
     spin_guard hold(sched.lock);
-    globrunq_put_batch(batch[0], batch[n], static_cast<std::int32_t>(n + 1));
+    globrunq_put_batch(batch, static_cast<std::int32_t>(n + 1));
     return false;
   }
 }
@@ -627,6 +666,12 @@ void gfree_flush(p* pp) noexcept {
   pp->gfree_count.store(0, std::memory_order_relaxed);
 }
 
+std::uint32_t choose(decision what, std::uint32_t n) noexcept {
+  if (m* mp = tls_m; GMP_LIKELY(mp != nullptr)) return decide(mp->rand_state, what, n);
+  spin_guard hold(shared_counters_lock);
+  return decide(outside_rand, what, n);
+}
+
 g* current_g_or_die(const char* what) noexcept {
   g* gp = this_g();
   if (GMP_UNLIKELY(gp == nullptr)) fatal_nodump(std::string(what) + " called outside a goroutine (inside gmp::run)");
@@ -638,7 +683,7 @@ void park(wait_reason reason, const void* object, void (*unlock)(void*), void* l
   g* gp = mp->curg.load(std::memory_order_relaxed);
   gp->reason.store(reason, std::memory_order_relaxed);
   gp->wait_object = object;
-  gp->wait_since_ns = coarse_nanotime();
+  gp->wait_since_ns = sched.coarse_clock.load(std::memory_order_relaxed);
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_park(gp, reason, object);
   count(mp, counter::parks);
   mp->after_unlock = unlock;
@@ -726,6 +771,7 @@ int run_main(const options& o, std::function<void()> main_fn) {
   runtime_init_once();
   if (sched.poisoned.load()) fatal_nodump("gmp::run: a goroutine of an earlier run is still running");
   if (sched.running.exchange(true)) fatal_nodump("gmp::run: called while another gmp::run is running");
+  sched.coarse_clock.store(coarse_nanotime(), std::memory_order_relaxed);
   sched.generation.fetch_add(1);
   sched.goidgen.store(0);
   reset_goid_caches();

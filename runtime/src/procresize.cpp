@@ -102,7 +102,10 @@ void reset_goid_caches() noexcept {
 p* procresize(int nprocs) {
   int old = static_cast<int>(sched.allp.size());
   for (int i = old; i < nprocs; i++) sched.allp.push_back(p_for_id(i));
-  for (int i = nprocs; i < old; i++) destroy_p(sched.allp[static_cast<std::size_t>(i)]);
+  for (int i = nprocs; i < old; i++) {
+    timers_move(sched.allp[static_cast<std::size_t>(i)], sched.allp[0]);
+    destroy_p(sched.allp[static_cast<std::size_t>(i)]);
+  }
   sched.allp.resize(static_cast<std::size_t>(nprocs));
   publish_allp();
 
@@ -177,15 +180,11 @@ void end_run() noexcept {
   spin_guard hold(sched.lock);
   for (p* pp : sched.allp) {
     while (g* gp = pp->q.get()) abandon(gp);
+    timers_clear(pp);
     gfree_flush(pp);
     pp->status.store(pstatus::dead, std::memory_order_relaxed);
   }
-  while (sched.runq_head != nullptr) {
-    g* gp = sched.runq_head;
-    sched.runq_head = gp->link;
-    abandon(gp);
-  }
-  sched.runq_tail = nullptr;
+  while (g* gp = sched.runq.pop()) abandon(gp);
   sched.runq_size.store(0);
   sched.pidle = nullptr;
   sched.npidle.store(0);

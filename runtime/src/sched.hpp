@@ -21,6 +21,7 @@
 #include "g.hpp"
 #include "platform.hpp"
 #include "runq.hpp"
+#include "timer.hpp"
 
 namespace gmp::detail {
 
@@ -55,6 +56,7 @@ struct alignas(cache_line) p {
   std::atomic<int> gfree_count{0};
   std::uint64_t goid_next = 0;  // ids reserved from sched.goidgen in batches
   std::uint64_t goid_end = 0;
+  timer_heap timers;
 };
 
 struct alignas(cache_line) m {
@@ -79,6 +81,32 @@ struct alignas(cache_line) m {
   void* after_lock = nullptr;
 };
 
+// A growable FIFO ring of G pointers (the global run queue). An array rather
+// than Go's list linked through the Gs: moving a batch touches no G, whose
+// struct sits on its own stack page and is usually cold in the cache.
+struct g_ring {
+  g** slots = nullptr;
+  std::size_t cap = 0;  // a power of two
+  std::size_t head = 0;
+  std::size_t size = 0;
+
+  void push(g* gp) {
+    if (size == cap) grow();
+    slots[(head + size++) & (cap - 1)] = gp;
+  }
+  // The oldest G, or nullptr.
+  g* pop() noexcept {
+    if (size == 0) return nullptr;
+    g* gp = slots[head];
+    head = (head + 1) & (cap - 1);
+    size--;
+    return gp;
+  }
+
+ private:
+  void grow();
+};
+
 // Grouped by who writes what, one cache line apart, so that the fields every
 // switch reads are never invalidated by a lock or counter another core writes.
 struct sched_state {
@@ -97,8 +125,7 @@ struct sched_state {
 
   // The scheduler lock and what it guards.
   alignas(cache_line) spinlock lock;
-  g* runq_head GMP_GUARDED_BY(lock) = nullptr;
-  g* runq_tail GMP_GUARDED_BY(lock) = nullptr;
+  g_ring runq GMP_GUARDED_BY(lock);  // the global run queue
   p* pidle GMP_GUARDED_BY(lock) = nullptr;
   m* midle GMP_GUARDED_BY(lock) = nullptr;
   std::int32_t stopwait GMP_GUARDED_BY(lock) = 0;
@@ -115,8 +142,18 @@ struct sched_state {
   g* gfree GMP_GUARDED_BY(gfree_lock) = nullptr;
   std::int32_t gfree_count GMP_GUARDED_BY(gfree_lock) = 0;
 
+  // CLOCK_MONOTONIC_COARSE as of the last refresh (proc.cpp): what a park
+  // records as the start of a wait, without reading a clock on every park.
+  // Off by at most the time since some P last switched 61 times or looked for work.
+  alignas(cache_line) std::atomic<std::int64_t> coarse_clock{0};
+
   alignas(cache_line) std::atomic<std::uint64_t> goidgen{0};
   note stopnote;
+
+  // The one idle M that sleeps until the earliest timer (timer.cpp).
+  alignas(cache_line) std::atomic<bool> timer_sleeping{false};
+  std::atomic<std::int64_t> timer_sleep_until{no_timer};
+  note timer_note;
 };
 
 extern sched_state& sched;
@@ -138,7 +175,7 @@ g* this_g() noexcept;
 
 // Global run queue, under sched.lock.
 void globrunq_put(g* gp) GMP_REQUIRES(sched.lock);
-void globrunq_put_batch(g* head, g* tail, std::int32_t n) GMP_REQUIRES(sched.lock);
+void globrunq_put_batch(g* const* batch, std::int32_t n) GMP_REQUIRES(sched.lock);
 g* globrunq_get(p* pp, std::int32_t max) GMP_REQUIRES(sched.lock);
 
 // Idle P and M lists, under sched.lock.

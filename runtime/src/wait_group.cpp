@@ -1,11 +1,33 @@
 // wait_group.cpp: sync.WaitGroup (Go's waitgroup.go).
 //
-// state_ packs the counter (high 32 bits) and the number of waiters (low 32).
-// add: atomically adds to the counter; when it reaches zero with waiters,
-// resets the state and releases every waiter in one semaphore operation (so
-// the wait_group is not touched after the first waiter could return).
-// wait: returns at once if the counter is zero, else counts itself a waiter
-// (CAS) and sleeps on the semaphore.
+// Concepts
+//   state_ packs the counter (high 32 bits) and the number of waiters (low
+//   32), so that add and wait agree on both in one atomic operation; waiters
+//   sleep on the semaphore sema_.
+//
+// Invariants
+//   1. The counter is never negative: add panics (`sync: negative WaitGroup
+//      counter`) when it would be, as Go does.
+//   2. Waiters > 0 only while the counter is > 0: the add that brings the
+//      counter to 0 resets the whole word before releasing them.
+//   3. Nothing of the wait_group is touched after the releasing add hands the
+//      semaphore over (sema.cpp), so it may be destroyed as soon as wait()
+//      returns.
+//
+// Protocol
+//   add(delta): atomically add delta to the counter. Panic if it went
+//     negative, or if Add raced with Wait (waiters present while the counter
+//     went from 0 to delta). If it is now 0 with w waiters: check that the
+//     word did not change (else misuse), store 0, release w units in one
+//     semaphore operation.
+//   wait: counter 0: return. Else count self as a waiter (CAS, retried on
+//     change) and acquire the semaphore ("sync.WaitGroup.Wait").
+//
+// Rejected alternatives
+//   - Releasing the waiters one at a time: the first to return may free the
+//     wait_group while the loop still reads it.
+//   - A mutex and a condition variable: two more objects and a lock on every
+//     done(); Go's single word needs one atomic add.
 #include <cstdint>
 
 #include "g.hpp"

@@ -1,8 +1,8 @@
 // tests/programs/crashers.cpp: gmp_test_crashers, programs that end the way Go programs end.
 //
-// The test suite (test_fatal.cpp, test_env.cpp) runs this with a scenario name in argv[1] and
-// checks the exit status, stdout and stderr. Facts the test needs (goroutine ids, the go
-// statement's file:line) are printed to stdout, flushed, before the crash.
+// The test suite (test_fatal.cpp, test_env.cpp, test_deadlock.cpp) runs this with a scenario name
+// in argv[1] and checks the exit status, stdout and stderr. Facts the test needs (goroutine ids,
+// the go statement's file:line) are printed to stdout, flushed, before the crash.
 #include <signal.h>
 #include <unistd.h>
 
@@ -180,8 +180,8 @@ int main(int argc, char** argv) {
   }
 
   if (s == "sigquit" || s == "sigquit_self") {
-    // Three goroutines and main parked on wait_groups, then SIGQUIT: from the test (sigquit)
-    // once "ready" is printed, or raised by a goroutine (sigquit_self).
+    // Three goroutines and main parked on wait_groups and a reporter sleeping in a loop, then
+    // SIGQUIT: from the test (sigquit) once "ready" is printed, or raised by the reporter (sigquit_self).
     bool self = s == "sigquit_self";
     gmp::run(opts(2), [self] {
       gmp::wait_group gate, done;
@@ -206,7 +206,8 @@ int main(int argc, char** argv) {
         } else {
           say("ready\n");
         }
-        gate.wait();
+        // Asleep but not deadlocked: a pending timer keeps Go's all-asleep check quiet.
+        for (;;) gmp::sleep(std::chrono::milliseconds(10));
       });
       done.wait();
     });
@@ -244,6 +245,215 @@ int main(int argc, char** argv) {
     say("allowed transitions passed\n");
     gmp::detail::transition(&gp, gmp::detail::gstatus::running, gmp::detail::gstatus::waiting);
     return 0;
+  }
+
+  // Go's global deadlock check (argv[2]: GOMAXPROCS, default 2). deadlock_*: every goroutine ends
+  // up blocked with no timer pending, so the program must print `fatal error: all goroutines are
+  // asleep - deadlock!` and every goroutine, and exit 2. nodeadlock_*: a goroutine sleeps, a timer
+  // is pending or a goroutine computes, so the check must not fire; they exit 0.
+  const int procs = argc > 2 ? std::atoi(argv[2]) : 2;
+
+  if (s == "deadlock_main_recv") {  // Go's classic: <-c in main with nobody to send
+    gmp::run(opts(procs), [] {
+      gmp::chan<int> c(0);
+      say("blocking\n");
+      (void)c.recv();
+      say("received\n");
+    });
+    say("run returned\n");
+    return 0;
+  }
+
+  if (s == "deadlock_main_select_no_cases") {  // select {} in main
+    gmp::run(opts(procs), [] {
+      say("blocking\n");
+      gmp::select();
+    });
+    say("run returned\n");
+    return 0;
+  }
+
+  if (s == "deadlock_main_nil") {  // <-nil in main
+    gmp::run(opts(procs), [] {
+      gmp::chan<int> nil;
+      say("blocking\n");
+      (void)nil.recv();
+    });
+    say("run returned\n");
+    return 0;
+  }
+
+  if (s == "deadlock_all_reasons") {
+    // One goroutine blocked in each way, then main on a wait_group. Prints name=goid and
+    // site_name=file:line of each go statement once all of them are parked.
+    gmp::run(opts(procs), [] {
+      gmp::chan<int> unbuf(0), other(0), sel_a(0), sel_b(1), nil;
+      sel_b.send(0);  // full: the select's send to it cannot proceed
+      gmp::wait_group never;
+      never.add(1);
+      std::atomic<std::uint64_t> ids[7];
+      const char* names[7] = {"send", "recv", "select", "select_no_cases", "nil_recv", "nil_send", "wg"};
+      int lines[7];
+      std::uint64_t base = gmp::counters().parks;
+      lines[0] = __LINE__ + 1;
+      gmp::go([&] { ids[0] = gmp::goid(); unbuf.send(1); });
+      lines[1] = __LINE__ + 1;
+      gmp::go([&] { ids[1] = gmp::goid(); (void)other.recv(); });
+      lines[2] = __LINE__ + 1;
+      gmp::go([&] { ids[2] = gmp::goid(); gmp::select(gmp::on_recv(sel_a), gmp::on_recv(nil), gmp::on_send(sel_b, 2)); });
+      lines[3] = __LINE__ + 1;
+      gmp::go([&] { ids[3] = gmp::goid(); gmp::select(); });
+      lines[4] = __LINE__ + 1;
+      gmp::go([&] { ids[4] = gmp::goid(); (void)nil.recv(); });
+      lines[5] = __LINE__ + 1;
+      gmp::go([&] { ids[5] = gmp::goid(); nil.send(1); });
+      lines[6] = __LINE__ + 1;
+      gmp::go([&] { ids[6] = gmp::goid(); never.wait(); });
+      wait_parks(base, 7);
+      for (int i = 0; i < 7; i++) {
+        say("%s=%llu site_%s=%s:%d\n", names[i], static_cast<unsigned long long>(ids[i].load()), names[i], __FILE__,
+            lines[i]);
+      }
+      never.wait();
+    });
+    say("run returned\n");
+    return 0;
+  }
+
+  if (s == "deadlock_after_sleep") {  // the check fires once the last timer is gone
+    gmp::run(opts(procs), [] {
+      gmp::chan<int> c(0);
+      gmp::go([c] { (void)c.recv(); });
+      gmp::sleep(std::chrono::milliseconds(30));
+      auto t = gmp::after(std::chrono::milliseconds(20));
+      (void)t.recv();
+      say("slept\n");
+      gmp::chan<int> never(0);
+      (void)never.recv();
+    });
+    say("run returned\n");
+    return 0;
+  }
+
+  if (s == "deadlock_second_run") {  // abandoned goroutines of an earlier run do not hide a deadlock
+    gmp::run(opts(procs), [] {
+      gmp::chan<int> nil;
+      gmp::go([nil] { (void)nil.recv(); });
+      gmp::chan<int> c(0);
+      gmp::go([c] { c.send(1); });
+      (void)c.recv();
+      say("run1 done\n");
+    });
+    gmp::run(opts(procs), [] {
+      gmp::chan<int> c(0);
+      gmp::go([c] {
+        gmp::sleep(std::chrono::milliseconds(30));
+        c.send(5);
+      });
+      say("run2 got %d\n", c.recv().value_or(-1));
+    });
+    gmp::run(opts(procs), [] {
+      gmp::chan<int> c(0);
+      say("run3 blocking\n");
+      (void)c.recv();
+    });
+    say("run returned\n");
+    return 0;
+  }
+
+  if (s == "nodeadlock_sleep_send") {  // main waits on a goroutine that sleeps, then sends
+    return gmp::run(opts(procs), [] {
+      gmp::chan<int> c(0);
+      gmp::go([c] {
+        gmp::sleep(std::chrono::milliseconds(50));
+        c.send(42);
+      });
+      say("got %d\n", c.recv().value_or(-1));
+    });
+  }
+
+  if (s == "nodeadlock_chain") {  // two sleeps in turn, by different goroutines
+    return gmp::run(opts(procs), [] {
+      gmp::chan<int> c(0);
+      gmp::go([c] {
+        gmp::sleep(std::chrono::milliseconds(30));
+        gmp::go([c] {
+          gmp::sleep(std::chrono::milliseconds(30));
+          c.send(7);
+        });
+      });
+      say("got %d\n", c.recv().value_or(-1));
+    });
+  }
+
+  if (s == "nodeadlock_after") {  // <-time.After(50ms) in main, nothing else
+    return gmp::run(opts(procs), [] {
+      (void)gmp::after(std::chrono::milliseconds(50)).recv();
+      say("after fired\n");
+    });
+  }
+
+  if (s == "nodeadlock_timer") {
+    return gmp::run(opts(procs), [] {
+      gmp::timer t(std::chrono::milliseconds(50));
+      (void)t.c().recv();
+      say("timer fired\n");
+    });
+  }
+
+  if (s == "nodeadlock_select_timeout") {  // select { case <-never: case <-time.After(50ms): }
+    return gmp::run(opts(procs), [] {
+      gmp::chan<int> never(0);
+      std::size_t i = gmp::select(gmp::on_recv(never), gmp::on_recv(gmp::after(std::chrono::milliseconds(50))));
+      say("select %zu\n", i);
+    });
+  }
+
+  if (s == "nodeadlock_timer_goroutine") {  // main on a wait_group, a goroutine on a timer
+    return gmp::run(opts(procs), [] {
+      gmp::wait_group wg;
+      wg.add(1);
+      gmp::go([&] {
+        gmp::timer t(std::chrono::milliseconds(50));
+        (void)t.c().recv();
+        wg.done();
+      });
+      wg.wait();
+      say("wg done\n");
+    });
+  }
+
+  if (s == "nodeadlock_ticker") {  // three ticks of a ticker, then stop
+    return gmp::run(opts(procs), [] {
+      gmp::ticker tk(std::chrono::milliseconds(10));
+      for (int i = 0; i < 3; i++) (void)tk.c().recv();
+      tk.stop();
+      say("ticked\n");
+    });
+  }
+
+  if (s == "nodeadlock_main_sleeps") {  // others blocked forever while main sleeps, then returns
+    return gmp::run(opts(procs), [] {
+      gmp::chan<int> c(0), nil;
+      gmp::go([c] { (void)c.recv(); });
+      gmp::go([nil] { nil.send(1); });
+      gmp::go([] { gmp::select(); });
+      gmp::sleep(std::chrono::milliseconds(50));
+      say("main returned\n");
+    });
+  }
+
+  if (s == "nodeadlock_busy") {  // main blocked while a goroutine computes without runtime calls
+    return gmp::run(opts(procs), [] {
+      gmp::chan<int> c(0);
+      gmp::go([c] {
+        auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+        while (std::chrono::steady_clock::now() < end) {
+        }
+        c.send(9);
+      });
+      say("got %d\n", c.recv().value_or(-1));
+    });
   }
 
   return usage();

@@ -1,8 +1,12 @@
 // gmp/gmp.hpp: the umbrella header, everything a gmp program uses.
 #pragma once
 
+#include "gmp/atomic.hpp"
+#include "gmp/chan.hpp"
 #include "gmp/local.hpp"
 #include "gmp/panic.hpp"
 #include "gmp/runtime.hpp"
+#include "gmp/select.hpp"
 #include "gmp/stats.hpp"
 #include "gmp/sync.hpp"
+#include "gmp/time.hpp"

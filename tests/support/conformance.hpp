@@ -1,0 +1,57 @@
+// tests/support/conformance.hpp: header-only helpers of the channel, select and time conformance
+// tests (test_chan, test_select, test_time, test_chan_model). Unlike support.hpp it includes
+// <gmp/gmp.hpp>.
+//
+// - panic_text: runs a callable; the what() of the gmp::panic_error it threw (Go's recover).
+// - wait_parks: from a goroutine, waits until n goroutines have blocked since a counter reading.
+// - since: the time elapsed since a steady-clock reading.
+#pragma once
+
+#include <gmp/gmp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <utility>
+
+namespace gmp_test {
+
+// Runs f(); returns the what() of the gmp::panic_error it threw (recover), "" if it returned,
+// "<not a gmp::panic_error>" if it threw something else.
+template <class F>
+std::string panic_text(F&& f) {
+  try {
+    std::forward<F>(f)();
+  } catch (const gmp::panic_error& e) {
+    return e.what();
+  } catch (...) {
+    return "<not a gmp::panic_error>";
+  }
+  return "";
+}
+
+// From a goroutine: yields until the scheduler's park counter reaches base + n (read base with
+// gmp::counters().parks before starting the goroutines that will block), then lets the parked
+// goroutines settle on their wait queues. Parks of other goroutines count too: use it where the
+// test controls every goroutine. Returns false (after 20 s) if they never parked.
+inline bool wait_parks(std::uint64_t base, std::uint64_t n) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (gmp::counters().parks < base + n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    gmp::yield();
+  }
+  // A parked goroutine's state becomes waiting just after it leaves its stack.
+  for (int i = 0; i < 50; i++) gmp::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return true;
+}
+
+// Time elapsed since t0 on the steady clock.
+inline std::chrono::nanoseconds since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::steady_clock::now() - t0;
+}
+
+}  // namespace gmp_test

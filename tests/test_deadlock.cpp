@@ -1,0 +1,133 @@
+// tests/test_deadlock.cpp: Go's global deadlock check ("all goroutines are asleep").
+//
+// When every goroutine is blocked and no timer is pending, the program prints
+// `fatal error: all goroutines are asleep - deadlock!`, then every goroutine with its wait
+// reason and creation site, and exits 2. While a goroutine sleeps, a timer is pending or a
+// goroutine computes, the check must not fire. Each case runs a gmp_test_crashers scenario
+// (programs/crashers.cpp) at GOMAXPROCS 1, 2 and 4.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "support.hpp"
+
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+using gmp_test::child_report;
+using gmp_test::run_crasher;
+
+namespace {
+
+const std::string deadlock = "fatal error: all goroutines are asleep - deadlock!\n";
+
+// The value after `key=` on stdout, up to white space, or "" if absent.
+std::string field(const std::string& out, const std::string& key) {
+  std::size_t at = out.find(key + "=");
+  if (at == std::string::npos) return "";
+  at += key.size() + 1;
+  std::size_t end = out.find_first_of(" \t\n", at);
+  return out.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+}  // namespace
+
+TEST_CASE("main blocked on a receive nobody will satisfy is Go's deadlock", "[deadlock]") {
+  std::string procs = GENERATE("1", "2", "4");
+  auto r = run_crasher({"deadlock_main_recv", procs});
+  INFO("GOMAXPROCS " << procs << "\n" << child_report(r));
+  CHECK(r.exited_with(2));
+  CHECK_THAT(r.out, Contains("blocking"));
+  CHECK_THAT(r.out, !Contains("received"));
+  CHECK_THAT(r.out, !Contains("run returned"));
+  CHECK_THAT(r.err, StartsWith(deadlock));  // nothing before it
+  CHECK_THAT(r.err, Contains(deadlock + "\ngoroutine 1 [chan receive]:\n"));
+}
+
+TEST_CASE("select {} and a nil-channel receive in main are deadlocks with their wait reasons", "[deadlock]") {
+  std::string procs = GENERATE("1", "2", "4");
+  struct scenario {
+    const char* name;
+    const char* header;
+  };
+  auto s = GENERATE(values<scenario>({
+      {"deadlock_main_select_no_cases", "goroutine 1 [select (no cases)]:\n"},
+      {"deadlock_main_nil", "goroutine 1 [chan receive (nil chan)]:\n"},
+  }));
+  auto r = run_crasher({s.name, procs});
+  INFO(s.name << " GOMAXPROCS " << procs << "\n" << child_report(r));
+  CHECK(r.exited_with(2));
+  CHECK_THAT(r.out, !Contains("run returned"));
+  CHECK_THAT(r.err, StartsWith(deadlock));
+  CHECK_THAT(r.err, Contains(s.header));
+}
+
+TEST_CASE("the deadlock dump shows every goroutine with its wait reason and creation site", "[deadlock]") {
+  std::string procs = GENERATE("1", "2", "4");
+  auto r = run_crasher({"deadlock_all_reasons", procs});
+  INFO("GOMAXPROCS " << procs << "\n" << child_report(r));
+  CHECK(r.exited_with(2));
+  CHECK_THAT(r.out, !Contains("run returned"));
+  CHECK_THAT(r.err, StartsWith(deadlock));
+  CHECK_THAT(r.err, Contains("goroutine 1 [sync.WaitGroup.Wait]:\n"));
+  struct expected {
+    const char* name;
+    const char* reason;
+  };
+  for (auto e : {expected{"send", "chan send"}, expected{"recv", "chan receive"}, expected{"select", "select"},
+                 expected{"select_no_cases", "select (no cases)"}, expected{"nil_recv", "chan receive (nil chan)"},
+                 expected{"nil_send", "chan send (nil chan)"}, expected{"wg", "sync.WaitGroup.Wait"}}) {
+    std::string id = field(r.out, e.name);
+    std::string site = field(r.out, std::string("site_") + e.name);
+    INFO("goroutine " << e.name << " id=" << id << " site=" << site);
+    REQUIRE_FALSE(id.empty());
+    REQUIRE_FALSE(site.empty());
+    CHECK_THAT(r.err, Contains("goroutine " + id + " [" + e.reason + "]:\ncreated by "));
+    CHECK_THAT(r.err, Contains(" in goroutine 1\n\t" + site + "\n"));
+  }
+}
+
+TEST_CASE("the deadlock check fires once the last timer has fired", "[deadlock][time]") {
+  std::string procs = GENERATE("1", "2", "4");
+  auto r = run_crasher({"deadlock_after_sleep", procs});
+  INFO("GOMAXPROCS " << procs << "\n" << child_report(r));
+  CHECK(r.exited_with(2));
+  CHECK_THAT(r.out, Contains("slept"));  // not while main slept or waited on after()
+  CHECK_THAT(r.err, StartsWith(deadlock));
+  CHECK_THAT(r.err, Contains("goroutine 1 [chan receive]:\n"));
+}
+
+TEST_CASE("goroutines abandoned by an earlier gmp::run neither cause nor hide a deadlock", "[deadlock]") {
+  std::string procs = GENERATE("1", "2", "4");
+  auto r = run_crasher({"deadlock_second_run", procs});
+  INFO("GOMAXPROCS " << procs << "\n" << child_report(r));
+  CHECK_THAT(r.out, Contains("run1 done\nrun2 got 5\nrun3 blocking\n"));
+  CHECK(r.exited_with(2));
+  CHECK_THAT(r.out, !Contains("run returned"));
+  CHECK_THAT(r.err, StartsWith(deadlock));
+  CHECK_THAT(r.err, Contains("goroutine 1 [chan receive]:\n"));
+}
+
+TEST_CASE("no deadlock is reported while a goroutine sleeps, a timer is pending or one computes", "[deadlock][time]") {
+  std::string procs = GENERATE("1", "2", "4");
+  struct scenario {
+    const char* name;
+    const char* output;
+  };
+  auto s = GENERATE(values<scenario>({
+      {"nodeadlock_sleep_send", "got 42\n"},
+      {"nodeadlock_chain", "got 7\n"},
+      {"nodeadlock_after", "after fired\n"},
+      {"nodeadlock_timer", "timer fired\n"},
+      {"nodeadlock_select_timeout", "select 1\n"},
+      {"nodeadlock_timer_goroutine", "wg done\n"},
+      {"nodeadlock_ticker", "ticked\n"},
+      {"nodeadlock_main_sleeps", "main returned\n"},
+      {"nodeadlock_busy", "got 9\n"},
+  }));
+  auto r = run_crasher({s.name, procs});
+  INFO(s.name << " GOMAXPROCS " << procs << "\n" << child_report(r));
+  CHECK(r.exited_with(0));
+  CHECK(r.out == s.output);
+  CHECK_THAT(r.err, !Contains("deadlock"));
+  CHECK(r.err.empty());
+}
