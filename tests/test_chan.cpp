@@ -90,6 +90,7 @@ TEST_CASE("a chan is a reference: copies share one channel", "[chan]") {
     for (int i = 0; i < 4; i++) got.push_back(*c.recv());
     a.close();
     copy_saw_close = !c.recv().has_value();
+    gmp_test::settle();
   });
   CHECK(len_of_copy == 3);
   CHECK(got == std::vector<int>{1, 2, 3, 4});
@@ -116,6 +117,7 @@ TEST_CASE("an unbuffered send blocks until a receiver takes the value", "[chan]"
     got = c.recv();
     wg.wait();
     sent_after = sent.load();
+    gmp_test::settle();
   });
   CHECK_FALSE(sent_before_recv);
   CHECK(got == 42);
@@ -140,6 +142,7 @@ TEST_CASE("an unbuffered receive blocks until a sender comes", "[chan]") {
     early = received.load();
     c.send(7);
     wg.wait();
+    gmp_test::settle();
   });
   CHECK_FALSE(early);
   CHECK(value == 7);  // plain int: the receive happens before wg.done(), before wait returns
@@ -166,6 +169,7 @@ TEST_CASE("a buffered send blocks only once the buffer is full", "[chan]") {
     sent_while_full = sent.load();
     for (int i = 0; i < 6; i++) got.push_back(*c.recv());
     wg.wait();
+    gmp_test::settle();
   });
   CHECK(sent_while_full == 0);
   CHECK(got == std::vector<int>{0, 1, 2, 3, 4, 5});
@@ -199,6 +203,7 @@ TEST_CASE("values from each sender arrive in the order sent, none lost or duplic
       total++;
     }
     closed_seen = !c.recv().has_value();
+    gmp_test::settle();
   });
   INFO("procs=" << procs << " cap=" << cap);
   CHECK(out_of_order == 0);
@@ -226,6 +231,7 @@ TEST_CASE("a send to a waiting receiver hands the value over, even on a buffered
     // Go copies the value straight to the waiting receiver: the buffer never holds it.
     len_after_send = c.size();
     wg.wait();
+    gmp_test::settle();
   });
   REQUIRE(parked);
   CHECK(len_after_send == 0);
@@ -256,6 +262,7 @@ TEST_CASE("close wakes every blocked receiver with nullopt", "[chan][close]") {
     parked = wait_parks(base, n);
     c.close();
     wg.wait();
+    gmp_test::settle();
   });
   REQUIRE(parked);
   CHECK(woke_nullopt == n);
@@ -287,6 +294,7 @@ TEST_CASE("close makes every blocked sender panic with `send on closed channel`"
     wg.wait();
     if (cap == 1) buffered_value = *c.recv();  // what was buffered before close is still there
     then_closed = !c.recv().has_value();
+    gmp_test::settle();
   });
   REQUIRE(parked);
   for (const auto& t : texts) CHECK(t == "send on closed channel");
@@ -332,6 +340,7 @@ TEST_CASE("range-for ends when the chan is closed and drained", "[chan][range]")
     });
     for (int v : c) got.push_back(v);
     finished = true;
+    gmp_test::settle();
   });
   std::vector<int> want(50);
   std::iota(want.begin(), want.end(), 1);
@@ -435,7 +444,8 @@ TEST_CASE("move-only element types work", "[chan][types]") {
     d.send(std::make_unique<int>(100));
     d.send(std::make_unique<int>(101));
     d.close();
-    for (auto& p : d) got.push_back(*p);  // (by value does not compile: the iterator yields T&)
+    for (auto& p : d) got.push_back(*p);  // by reference: a move-only value cannot be copied into the loop
+    gmp_test::settle();
   });
   CHECK(closed);
   CHECK(got == std::vector<int>{0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 101});
@@ -475,6 +485,7 @@ TEST_CASE("element types without a default constructor work", "[chan][types]") {
     });
     got.push_back(c.recv()->value);
     for (no_default v : b) got.push_back(v.value);
+    gmp_test::settle();
   });
   CHECK(got == std::vector<int>{1, 2, 3});
 }
@@ -519,6 +530,7 @@ TEST_CASE("a token passed around a ring of goroutines over unbuffered chans", "[
     ring[0].close();
     bool closed_through = !ring[n].recv().has_value();
     final_token = closed_through ? token : -1;
+    gmp_test::settle();
   });
   CHECK(final_token == static_cast<long>(n) * rounds);
 }
@@ -548,6 +560,7 @@ TEST_CASE("a chan of chans carries reply channels (request/response)", "[chan]")
     }
     wg.wait();
     requests.close();
+    gmp_test::settle();
   });
   for (int i = 0; i < clients; i++) CHECK(answers[static_cast<std::size_t>(i)] == 2 * i);
 }
@@ -574,6 +587,7 @@ TEST_CASE("a receive makes the sender's plain writes visible (happens-before)", 
       (void)back.recv();  // nullopt once closed: the close happens before it returns
       for (int v : *data) bad += v != r + 1;
     }
+    gmp_test::settle();
   });
   CHECK(bad == 0);
 }
@@ -587,14 +601,14 @@ TEST_CASE("close racing with senders and receivers loses no value that was sent"
   const int rounds = gmp_test::scaled(40);
   long sent_ok = 0, received = 0, other_panics = 0, select_sent = 0;
   std::atomic<int> starved{0};
+  // A watchdog instead of a hang: if main (runnable) never gets to close c, the senders give up.
+  auto give_up = std::chrono::steady_clock::now() + 10s;
   run_procs(procs, [&] {
     for (int round = 0; round < rounds; round++) {
       gmp::chan<int> c(cap);
       std::vector<long> ok(senders, 0), bad(senders, 0), got(receivers, 0);
       gmp::wait_group wg;
       wg.add(senders + receivers);
-      // A watchdog instead of a hang: if main (runnable) never gets to close c, give up.
-      auto give_up = std::chrono::steady_clock::now() + 10s;
       for (int s = 0; s < senders; s++) {
         gmp::go([&, s] {
           std::string p;
@@ -636,6 +650,7 @@ TEST_CASE("close racing with senders and receivers loses no value that was sent"
       }
       for (long g : got) received += g;
     }
+    gmp_test::settle();
   });
   INFO("procs=" << procs << " cap=" << cap << " sent " << sent_ok << " (by select " << select_sent << ")");
   CHECK(starved == 0);  // main, runnable, did not run for 10 s while the others ping-ponged
@@ -682,6 +697,7 @@ TEST_CASE("a runnable goroutine is not starved by two goroutines ping-ponging on
     main_ran = true;
     wg.wait();
     watchdog_fired = gave_up.load();
+    gmp_test::settle();
   });
   INFO("procs=" << procs << (how == 0 ? " main yields" : " main sleeps") << ", values exchanged: " << exchanged.load());
   CHECK(main_ran.load());

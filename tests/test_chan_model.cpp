@@ -428,6 +428,7 @@ concurrent_result run_concurrent(int procs, std::uint64_t seed, int senders, int
     for (auto& c : ch) c.close();
     rwg.wait();
     for (auto& c : ch) res.left_in_buffers += c.size();
+    gmp_test::settle();
   });
   for (int d : defaults) res.defaults_taken += d;
   return res;

@@ -86,6 +86,18 @@ TEST_CASE("the deadlock dump shows every goroutine with its wait reason and crea
   }
 }
 
+TEST_CASE("the deadlock check fires when the last running goroutine exits", "[deadlock]") {
+  std::string procs = GENERATE("1", "2", "4");
+  auto r = run_crasher({"deadlock_after_exit", procs});
+  INFO("GOMAXPROCS " << procs << "\n" << child_report(r));
+  CHECK(r.exited_with(2));
+  CHECK_THAT(r.out, Contains("blocking"));
+  CHECK_THAT(r.out, !Contains("run returned"));
+  CHECK_THAT(r.err, StartsWith(deadlock));
+  CHECK_THAT(r.err, Contains("goroutine 1 [chan receive]:\n"));
+  CHECK_THAT(r.err, !Contains("[chan send]"));  // the workers exited: nothing else is listed blocked
+}
+
 TEST_CASE("the deadlock check fires once the last timer has fired", "[deadlock][time]") {
   std::string procs = GENERATE("1", "2", "4");
   auto r = run_crasher({"deadlock_after_sleep", procs});

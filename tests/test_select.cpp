@@ -170,6 +170,7 @@ TEST_CASE("a blocking select is woken by a later send", "[select][block]") {
     parked = wait_parks(base, 1);
     b.send(17);
     wg.wait();
+    gmp_test::settle();
   });
   CHECK(parked);
   CHECK(idx == 2);
@@ -192,6 +193,7 @@ TEST_CASE("a blocking select is woken by a later receive", "[select][block]") {
     gmp::sleep(10ms);
     got = b.recv();
     wg.wait();
+    gmp_test::settle();
   });
   CHECK(idx == 1);
   CHECK(got == 2);
@@ -217,6 +219,7 @@ TEST_CASE("a select that loses a race leaves the other channels' values alone", 
         bad++;
       }
     }
+    gmp_test::settle();
   });
   CHECK(bad == 0);
 }
@@ -249,6 +252,7 @@ TEST_CASE("a select over a closed chan receives nullopt", "[select][close]") {
     gmp::sleep(10ms);
     later.close();
     wg.wait();
+    gmp_test::settle();
   });
   CHECK(idx == 1);
   CHECK(got_nullopt);
@@ -278,6 +282,7 @@ TEST_CASE("a send case on a closed chan panics with `send on closed channel`", "
     gmp::sleep(10ms);
     d.close();
     wg.wait();
+    gmp_test::settle();
   });
   CHECK(immediate == "send on closed channel");
   CHECK(with_default == "send on closed channel");
@@ -376,6 +381,7 @@ TEST_CASE("two selects pair up across send and receive cases", "[select][block]"
         disagree++;
       }
     }
+    gmp_test::settle();
   });
   INFO("via c " << via_c << ", via d " << via_d);
   CHECK(disagree == 0);
@@ -452,6 +458,7 @@ TEST_CASE("many goroutines blocked in select on shared channels: nothing lost", 
     done.close();
     cwg.wait();
     while (y.size() > 0) got[0].push_back(*y.recv());
+    gmp_test::settle();
   });
   std::vector<int> seen(static_cast<std::size_t>(producers * per), 0);
   int out_of_range = 0;
@@ -493,6 +500,7 @@ TEST_CASE("a select with many cases returns the one that is ready", "[select]") 
                                   gmp::on_recv(cs[9], h), gmp::on_recv(cs[10], h), gmp::on_recv(cs[11], h));
       wrong += k != target || v != round;
     }
+    gmp_test::settle();
   });
   CHECK(wrong == 0);
 }

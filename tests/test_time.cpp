@@ -67,6 +67,7 @@ TEST_CASE("a sleeping goroutine does not block the others", "[time][sleep]") {
       wg.done();
     });
     wg.wait();
+    gmp_test::settle();
   });
   CHECK(pongs == 200);
   CHECK(done_when_sleeper_woke);
@@ -90,6 +91,7 @@ TEST_CASE("many goroutines sleep at once and all wake", "[time][sleep]") {
       });
     }
     wg.wait();
+    gmp_test::settle();
   });
   CHECK(woke == n);
   CHECK(too_early == 0);
@@ -249,6 +251,7 @@ TEST_CASE("a timer stopped while another goroutine waits on it never delivers", 
     gmp::sleep(5ms);
     stopped = t.stop();
     wg.wait();
+    gmp_test::settle();
   });
   CHECK(stopped);
   CHECK(idx == 1);
@@ -278,6 +281,7 @@ TEST_CASE("timers fire in deadline order, whatever order they were started in", 
       });
     }
     for (int i = 0; i < n; i++) order.push_back(*done.recv());
+    gmp_test::settle();
   });
   std::vector<int> want(n);
   for (int k = 0; k < n; k++) want[static_cast<std::size_t>(k)] = k;
@@ -346,6 +350,7 @@ TEST_CASE("a sleep-sort: goroutines sleeping different durations wake in order",
       });
     }
     for (int i = 0; i < n; i++) order.push_back(*out.recv());
+    gmp_test::settle();
   });
   CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5});
 }
@@ -410,6 +415,7 @@ TEST_CASE("timers stopped, reset and received at random by many goroutines behav
     }
     wg.wait();
     stop_requests.close();
+    gmp_test::settle();
   });
   for (int w = 0; w < workers; w++) {
     INFO("worker " << w);
@@ -449,6 +455,7 @@ TEST_CASE("sleepers and timers survive GOMAXPROCS changes while they wait", "[ti
     gmp::set_maxprocs(to);  // the Ps holding the timers may go away
     procs_after = gmp::maxprocs();
     wg.wait();
+    gmp_test::settle();
   });
   CHECK(procs_after == to);
   CHECK(woke == n);

@@ -6,6 +6,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <string>
@@ -29,18 +30,19 @@ struct slab_allocator {
   char* next GMP_GUARDED_BY(lock) = nullptr;  // lowest unused byte of the current slab
   char* end GMP_GUARDED_BY(lock) = nullptr;
   std::size_t size GMP_GUARDED_BY(lock) = 0;  // stack size of the current slab
-  int guard_mode GMP_GUARDED_BY(lock) = 0;     // 0 unknown, 1 madvise guard, 2 mprotect
+  std::atomic<int> guard_mode{0};  // 0 unknown, 1 madvise guard, 2 mprotect (set by the first install)
 };
 
 slab_allocator slabs;
 
-void install_guard(char* guard) GMP_REQUIRES(slabs.lock) {
-  if (slabs.guard_mode != 2 && madvise(guard, stack_guard_bytes, MADV_GUARD_INSTALL) == 0) {
-    slabs.guard_mode = 1;
+void install_guard(char* guard) noexcept {
+  int mode = slabs.guard_mode.load(std::memory_order_relaxed);
+  if (mode != 2 && madvise(guard, stack_guard_bytes, MADV_GUARD_INSTALL) == 0) {
+    slabs.guard_mode.store(1, std::memory_order_relaxed);
     return;
   }
-  if (slabs.guard_mode == 1) fatal_nodump("runtime: cannot install a stack guard (madvise)");
-  slabs.guard_mode = 2;
+  if (mode == 1) fatal_nodump("runtime: cannot install a stack guard (madvise)");
+  slabs.guard_mode.store(2, std::memory_order_relaxed);
   if (mprotect(guard, stack_guard_bytes, PROT_NONE) != 0) {
     fatal_nodump("runtime: cannot protect a stack guard page (mprotect: " + std::to_string(errno) +
                  "); raise vm.max_map_count or lower the number of goroutines");
@@ -85,11 +87,14 @@ std::size_t stack_round(std::size_t size) noexcept {
 }
 
 char* stack_alloc(std::size_t size) noexcept {
-  spin_guard hold(slabs.lock);
-  if (slabs.next == slabs.end || slabs.size != size) new_slab(size);
-  char* guard = slabs.next;
-  slabs.next += stack_guard_bytes + size;
-  install_guard(guard);
+  char* guard = nullptr;
+  {
+    spin_guard hold(slabs.lock);
+    if (slabs.next == slabs.end || slabs.size != size) new_slab(size);
+    guard = slabs.next;
+    slabs.next += stack_guard_bytes + size;
+  }
+  install_guard(guard);  // a system call: outside the lock, which the other Ps' spawns want
   return guard + stack_guard_bytes;
 }
 

@@ -68,12 +68,16 @@ void fire_chan(timer_node* node, std::uint64_t seq, std::int64_t now) noexcept {
   if (!rearmed) unref(t);
 }
 
+// The end of a run dropped the node from its heap: release the heap's reference.
+void drop_chan(timer_node* node) noexcept { unref(static_cast<chan_timer*>(node)); }
+
 chan_timer* arm_new(hchan* c, std::chrono::nanoseconds d, std::int64_t period, int owner_refs) {
   auto* t = new chan_timer();
   t->refs.store(1 + owner_refs, std::memory_order_relaxed);
   t->c = chan_retain(c);
   t->period = period;
   t->fire = fire_chan;
+  t->drop = drop_chan;
   t->when = deadline_after(d);
   timer_add(t);
   return t;

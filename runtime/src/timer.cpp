@@ -151,10 +151,16 @@ void timers_move(p* from, p* to) noexcept {
 }
 
 void timers_clear(p* pp) noexcept {
-  spin_guard hold(pp->timers.lock);
-  for (timer_node* t : pp->timers.nodes) t->where.store(nullptr, std::memory_order_relaxed);
-  pp->timers.nodes.clear();
-  publish_first(pp->timers);
+  std::vector<timer_node*> dropped;
+  {
+    spin_guard hold(pp->timers.lock);
+    for (timer_node* t : pp->timers.nodes) t->where.store(nullptr, std::memory_order_release);
+    dropped.swap(pp->timers.nodes);
+    publish_first(pp->timers);
+  }
+  for (timer_node* t : dropped) {
+    if (t->drop != nullptr) t->drop(t);
+  }
 }
 
 p* timers_sleep() noexcept {

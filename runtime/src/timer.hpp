@@ -47,6 +47,8 @@ struct timer_node {
   std::int64_t when = 0;
   std::atomic<std::uint64_t> seq{0};  // bumped by the owner on stop/reset (time.cpp), passed to fire
   void (*fire)(timer_node* t, std::uint64_t seq, std::int64_t now) noexcept = nullptr;
+  // Releases what the heap holds of a node dropped unfired at the end of a run (null: nothing).
+  void (*drop)(timer_node* t) noexcept = nullptr;
   std::atomic<p*> where{nullptr};
   std::uint32_t index = 0;  // position in its heap
 };
@@ -67,7 +69,7 @@ int timers_run(p* pp, std::int64_t now) noexcept;
 std::int64_t timers_earliest() noexcept;
 // Moves every timer of from onto to (procresize, before from is destroyed).
 void timers_move(p* from, p* to) noexcept;
-// Drops every timer of pp without firing it (end of a run).
+// Drops every timer of pp without firing it, calling each node's drop (end of a run).
 void timers_clear(p* pp) noexcept;
 
 // An idle M without a P: if timers are pending and no other M waits for

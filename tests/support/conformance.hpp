@@ -4,6 +4,7 @@
 //
 // - panic_text: runs a callable; the what() of the gmp::panic_error it threw (Go's recover).
 // - wait_parks: from a goroutine, waits until n goroutines have blocked since a counter reading.
+// - settle: from main at the end of a run, waits for the goroutines that are finishing to return.
 // - since: the time elapsed since a steady-clock reading.
 #pragma once
 
@@ -46,6 +47,24 @@ inline bool wait_parks(std::uint64_t base, std::uint64_t n) {
   // A parked goroutine's state becomes waiting just after it leaves its stack.
   for (int i = 0; i < 50; i++) gmp::yield();
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return true;
+}
+
+// From main, at the end of a run: waits until at most n goroutines (main included) are alive,
+// so that goroutines past their last visible step (a wg.done(), a close) have returned and
+// destroyed their closures. A goroutine abandoned when main returns keeps its closure, and the
+// chan handles in it, on its stack, which LeakSanitizer does not scan: without this, the ASan run
+// would report those channels as leaked. Returns false after 10 s.
+inline bool settle(std::size_t n = 1) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int i = 0; gmp::num_goroutine() > n; i++) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    if (i < 100) {
+      gmp::yield();
+    } else {
+      gmp::sleep(std::chrono::milliseconds(1));
+    }
+  }
   return true;
 }
 

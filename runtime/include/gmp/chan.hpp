@@ -128,7 +128,7 @@ class chan {
     using value_type = T;
     using difference_type = std::ptrdiff_t;
     using pointer = T*;
-    using reference = T&;
+    using reference = T&;  // the received value, the loop's to keep: `for (auto& v : c)` may move from it
 
     iterator() = default;
     explicit iterator(const chan* c) : c_(c) { next(); }
