@@ -26,11 +26,17 @@ void futex_wake(std::atomic<std::uint32_t>* word, int n) noexcept {
   futex(word, FUTEX_WAKE, static_cast<std::uint32_t>(n), nullptr);
 }
 
+// Contended: exponential backoff (1, 2, 4 ... 64 pauses between looks), so that
+// waiters do not keep pulling the lock's cache line from the holder; after
+// about 1000 pauses the holder is probably not running, so yield the thread.
 void spinlock::lock_slow() noexcept {
-  for (int spins = 0;; spins++) {
+  int backoff = 1;
+  for (int waited = 0;;) {
     if (!word_.load(std::memory_order_relaxed) && !word_.exchange(1, std::memory_order_acquire)) return;
-    if (spins < 64) {
-      cpu_relax();
+    if (waited < 1024) {
+      for (int i = 0; i < backoff; i++) cpu_relax();
+      waited += backoff;
+      if (backoff < 64) backoff *= 2;
     } else {
       sched_yield();
     }
