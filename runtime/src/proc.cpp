@@ -275,9 +275,9 @@ g* gfget(p* pp) noexcept {
   }
 }
 
-g* galloc() noexcept {
+g* galloc(p* pp) noexcept {
   std::size_t size = sched.stack_size;
-  char* lo = stack_alloc(size);
+  char* lo = stack_alloc(size, pp);
   char* top = lo + size;
   auto* gp = ::new (top - ((sizeof(g) + 63) & ~std::size_t(63))) g();
   gp->stack_lo = lo;
@@ -715,7 +715,7 @@ spawn_slot spawn_reserve(std::size_t size, std::size_t align) {
   p* pp = mp ? mp->cur_p.load(std::memory_order_relaxed) : nullptr;
   if (GMP_UNLIKELY(!sched.running.load(std::memory_order_relaxed))) fatal_nodump("gmp::go called outside gmp::run");
   g* gp = gfget(pp);
-  if (gp == nullptr) gp = galloc();
+  if (gp == nullptr) gp = galloc(pp);
   auto top = reinterpret_cast<std::uintptr_t>(gp);
   std::uintptr_t at = (top - size) & ~(std::uintptr_t(align) - 1);
   if (GMP_UNLIKELY(at < reinterpret_cast<std::uintptr_t>(gp->stack_lo) + gp->stack_size / 2)) {

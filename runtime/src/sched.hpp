@@ -21,6 +21,7 @@
 #include "g.hpp"
 #include "platform.hpp"
 #include "runq.hpp"
+#include "stack.hpp"
 #include "timer.hpp"
 
 namespace gmp::detail {
@@ -57,6 +58,7 @@ struct alignas(cache_line) p {
   std::uint64_t goid_next = 0;  // ids reserved from sched.goidgen in batches
   std::uint64_t goid_end = 0;
   timer_heap timers;
+  stack_slab stacks;  // owned by the P's M: new stacks without a lock
 };
 
 struct alignas(cache_line) m {

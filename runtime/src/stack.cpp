@@ -3,6 +3,8 @@
 
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -23,14 +25,13 @@
 namespace gmp::detail {
 namespace {
 
-constexpr std::size_t stacks_per_slab = 16;
+constexpr std::size_t stacks_per_slab = 256;  // one mmap (and one mmap_lock write) per 256 stacks
 
 struct slab_allocator {
   spinlock lock;
-  char* next GMP_GUARDED_BY(lock) = nullptr;  // lowest unused byte of the current slab
-  char* end GMP_GUARDED_BY(lock) = nullptr;
-  std::size_t size GMP_GUARDED_BY(lock) = 0;  // stack size of the current slab
+  stack_slab shared GMP_GUARDED_BY(lock);  // for allocations outside any P
   std::atomic<int> guard_mode{0};  // 0 unknown, 1 madvise guard, 2 mprotect (set by the first install)
+  std::atomic<bool> batch_failed{false};  // process_madvise cannot install guards here
 };
 
 slab_allocator slabs;
@@ -49,13 +50,40 @@ void install_guard(char* guard) noexcept {
   }
 }
 
-void new_slab(std::size_t size) GMP_REQUIRES(slabs.lock) {
+// Installs the guards of a whole slab in one process_madvise call (Linux 6.13+,
+// PIDFD_SELF): false if the kernel cannot, and each stack gets its own call.
+bool install_slab_guards(char* slab, std::size_t size) noexcept {
+  if (slabs.batch_failed.load(std::memory_order_relaxed)) return false;
+  iovec guards[stacks_per_slab];
+  for (std::size_t i = 0; i < stacks_per_slab; i++) {
+    guards[i].iov_base = slab + i * (size + stack_guard_bytes);
+    guards[i].iov_len = stack_guard_bytes;
+  }
+  constexpr int pidfd_self = -10000;  // PIDFD_SELF_THREAD: this process's memory
+  long done = syscall(SYS_process_madvise, pidfd_self, guards, stacks_per_slab, MADV_GUARD_INSTALL, 0);
+  if (done == static_cast<long>(stacks_per_slab * stack_guard_bytes)) return true;
+  slabs.batch_failed.store(true, std::memory_order_relaxed);
+  return false;
+}
+
+// Maps a slab of stacks_per_slab stacks of size bytes, each with its guard below it.
+void map_slab(stack_slab& slab, std::size_t size) noexcept {
   std::size_t bytes = stacks_per_slab * (size + stack_guard_bytes);
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) fatal_nodump("runtime: out of memory: cannot map goroutine stacks");
-  slabs.next = static_cast<char*>(p);
-  slabs.end = slabs.next + bytes;
-  slabs.size = size;
+  slab.next = static_cast<char*>(p);
+  slab.end = slab.next + bytes;
+  slab.size = size;
+  slab.guarded = install_slab_guards(slab.next, size);
+}
+
+// The next stack of slab (its guard installed), refilled with a new mapping when used up (or of another size).
+char* carve(stack_slab& slab, std::size_t size) noexcept {
+  if (slab.next == slab.end || slab.size != size) map_slab(slab, size);
+  char* guard = slab.next;
+  slab.next += stack_guard_bytes + size;
+  if (!slab.guarded) install_guard(guard);
+  return guard;
 }
 
 struct sigaction previous_segv;
@@ -86,15 +114,14 @@ std::size_t stack_round(std::size_t size) noexcept {
   return (size + page - 1) / page * page;
 }
 
-char* stack_alloc(std::size_t size) noexcept {
+char* stack_alloc(std::size_t size, p* pp) noexcept {
   char* guard = nullptr;
-  {
+  if (pp != nullptr) {
+    guard = carve(pp->stacks, size);
+  } else {
     spin_guard hold(slabs.lock);
-    if (slabs.next == slabs.end || slabs.size != size) new_slab(size);
-    guard = slabs.next;
-    slabs.next += stack_guard_bytes + size;
+    guard = carve(slabs.shared, size);
   }
-  install_guard(guard);  // a system call: outside the lock, which the other Ps' spawns want
   return guard + stack_guard_bytes;
 }
 

@@ -21,13 +21,23 @@ namespace gmp::detail {
 
 struct g;
 struct m;
+struct p;
+
+// A run of untouched stacks to carve from (a P's own, or the shared one).
+struct stack_slab {
+  char* next = nullptr;  // lowest unused byte
+  char* end = nullptr;
+  std::size_t size = 0;  // stack size of this slab
+  bool guarded = false;  // every guard of the slab installed when it was mapped
+};
 
 constexpr std::size_t stack_guard_bytes = 64 * 1024;
 constexpr std::size_t stack_min_bytes = 16 * 1024;
 constexpr std::size_t stack_default_bytes = 256 * 1024;
 
-// A new stack of `size` bytes (a page multiple); returns its lowest usable address.
-char* stack_alloc(std::size_t size) noexcept;
+// A new stack of `size` bytes (a page multiple) from pp's own slab (the shared
+// one, under a lock, when pp is null); returns its lowest usable address.
+char* stack_alloc(std::size_t size, p* pp) noexcept;
 // Rounds a requested stack size up to pages, at least stack_min_bytes.
 std::size_t stack_round(std::size_t size) noexcept;
 // Installs the stack overflow handler (once per process).
