@@ -355,7 +355,8 @@ bool any_local_work() noexcept;
 // again: every M idle, no timer pending, nothing queued, and main still
 // waiting. (Goroutines in blocking calls or the netpoller: issue 4.)
 bool checkdead() GMP_REQUIRES(sched.lock) {
-  if (!sched.running.load(std::memory_order_relaxed) || sched.gcwaiting.load(std::memory_order_relaxed)) return false;
+  // An M of the previous run may get here while the next run is starting, before main is queued.
+  if (!sched.main_queued || sched.gcwaiting.load(std::memory_order_relaxed)) return false;
   if (sched.mcount.load(std::memory_order_relaxed) - sched.nmidle.load(std::memory_order_relaxed) > 0) return false;
   if (sched.timer_sleeping.load(std::memory_order_seq_cst) || timers_earliest() != no_timer) return false;
   if (sched.runq_size.load(std::memory_order_relaxed) > 0 || any_local_work()) return false;
@@ -798,6 +799,7 @@ int run_main(const options& o, std::function<void()> main_fn) {
   {
     spin_guard hold(sched.lock);
     p0 = pidle_get();
+    sched.main_queued = true;  // from here checkdead may judge this run
   }
   sysmon_start_if_needed();
   startm(p0, false);

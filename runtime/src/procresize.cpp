@@ -175,6 +175,8 @@ void end_run() noexcept {
                  "no further gmp::run is possible in this process\n");
     sched.poisoned.store(true);
     sched.running.store(false);
+    spin_guard hold(sched.lock);
+    sched.main_queued = false;
     return;
   }
   spin_guard hold(sched.lock);
@@ -189,6 +191,7 @@ void end_run() noexcept {
   sched.pidle = nullptr;
   sched.npidle.store(0);
   sched.gomaxprocs.store(0);
+  sched.main_queued = false;
   sched.gcwaiting.store(false);
   sched.running.store(false);
 }

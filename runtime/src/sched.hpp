@@ -132,6 +132,7 @@ struct sched_state {
   m* midle GMP_GUARDED_BY(lock) = nullptr;
   std::int32_t stopwait GMP_GUARDED_BY(lock) = 0;
   std::vector<p*> allp GMP_GUARDED_BY(lock);  // Ps of this run, index = id
+  bool main_queued GMP_GUARDED_BY(lock) = false;  // this run's main goroutine is queued (until end_run)
 
   // Read without the lock on hot paths (wakep, findrunnable), written rarely.
   alignas(cache_line) std::atomic<std::int32_t> runq_size{0};
