@@ -22,15 +22,6 @@ namespace {
 
 const std::string deadlock = "fatal error: all goroutines are asleep - deadlock!\n";
 
-// The value after `key=` on stdout, up to white space, or "" if absent.
-std::string field(const std::string& out, const std::string& key) {
-  std::size_t at = out.find(key + "=");
-  if (at == std::string::npos) return "";
-  at += key.size() + 1;
-  std::size_t end = out.find_first_of(" \t\n", at);
-  return out.substr(at, end == std::string::npos ? std::string::npos : end - at);
-}
-
 }  // namespace
 
 TEST_CASE("main blocked on a receive nobody will satisfy is Go's deadlock", "[deadlock]") {
@@ -78,8 +69,8 @@ TEST_CASE("the deadlock dump shows every goroutine with its wait reason and crea
   for (auto e : {expected{"send", "chan send"}, expected{"recv", "chan receive"}, expected{"select", "select"},
                  expected{"select_no_cases", "select (no cases)"}, expected{"nil_recv", "chan receive (nil chan)"},
                  expected{"nil_send", "chan send (nil chan)"}, expected{"wg", "sync.WaitGroup.Wait"}}) {
-    std::string id = field(r.out, e.name);
-    std::string site = field(r.out, std::string("site_") + e.name);
+    std::string id = gmp_test::output_field(r.out, e.name);
+    std::string site = gmp_test::output_field(r.out, std::string("site_") + e.name);
     INFO("goroutine " << e.name << " id=" << id << " site=" << site);
     REQUIRE_FALSE(id.empty());
     REQUIRE_FALSE(site.empty());

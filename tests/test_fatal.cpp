@@ -14,19 +14,6 @@ using gmp_test::child_options;
 using gmp_test::child_report;
 using gmp_test::run_crasher;
 
-namespace {
-
-// The value after `key=` on stdout, up to white space ("goid=7" -> "7"), or "" if absent.
-std::string field(const std::string& out, const std::string& key) {
-  std::size_t at = out.find(key + "=");
-  if (at == std::string::npos) return "";
-  at += key.size() + 1;
-  std::size_t end = out.find_first_of(" \t\n", at);
-  return out.substr(at, end == std::string::npos ? std::string::npos : end - at);
-}
-
-}  // namespace
-
 TEST_CASE("the crashers helper exits 0 when nothing goes wrong", "[fatal]") {
   auto r = run_crasher({"exit_ok"});
   INFO(child_report(r));
@@ -52,7 +39,7 @@ TEST_CASE("an uncaught gmp::panic in a goroutine prints panic: and exits 2", "[f
   auto r = run_crasher({"panic_goroutine"});
   INFO(child_report(r));
   CHECK(r.exited_with(2));
-  std::string id = field(r.out, "goid");  // printed without a flush: the runtime flushes stdout
+  std::string id = gmp_test::output_field(r.out, "goid");  // printed without a flush: the runtime flushes stdout
   REQUIRE_FALSE(id.empty());
   CHECK_THAT(r.err, Contains("panic: boom\n"));
   // The panicking goroutine first, then every other one.
@@ -72,7 +59,7 @@ TEST_CASE("a std::exception escaping a goroutine is a panic with its what()", "[
   auto r = run_crasher({"runtime_error"});
   INFO(child_report(r));
   CHECK(r.exited_with(2));
-  std::string id = field(r.out, "goid");
+  std::string id = gmp_test::output_field(r.out, "goid");
   REQUIRE_FALSE(id.empty());
   CHECK_THAT(r.err, Contains("panic: kaboom: the what() text\n"));
   CHECK_THAT(r.err, Contains("goroutine " + id + " [running]:"));
@@ -90,7 +77,7 @@ TEST_CASE("an unrecovered negative WaitGroup counter panics with Go's text", "[f
   auto r = run_crasher({"negative_wg"});
   INFO(child_report(r));
   CHECK(r.exited_with(2));
-  std::string id = field(r.out, "goid");
+  std::string id = gmp_test::output_field(r.out, "goid");
   REQUIRE_FALSE(id.empty());
   CHECK_THAT(r.err, Contains("panic: sync: negative WaitGroup counter\n\ngoroutine " + id + " [running]:"));
 }
@@ -106,8 +93,8 @@ TEST_CASE("unbounded recursion in a goroutine is a fatal stack overflow, not a S
   CHECK_FALSE(r.signaled());
   CHECK(r.exited_with(2));
   CHECK_THAT(r.out, !Contains("survived"));
-  std::string id = field(r.out, "goid");
-  std::string site = field(r.out, "site");
+  std::string id = gmp_test::output_field(r.out, "goid");
+  std::string site = gmp_test::output_field(r.out, "site");
   REQUIRE_FALSE(id.empty());
   REQUIRE_FALSE(site.empty());
   CHECK_THAT(r.err, Contains("fatal error: stack overflow"));
@@ -129,7 +116,7 @@ TEST_CASE("SIGQUIT dumps every goroutine and exits 2", "[fatal][sigquit]") {
   INFO(child_report(r));
   CHECK(r.exited_with(2));
   CHECK_THAT(r.out, !Contains("not killed"));
-  std::string workers = field(r.out, "workers");
+  std::string workers = gmp_test::output_field(r.out, "workers");
   REQUIRE_FALSE(workers.empty());
   CHECK_THAT(r.err, Contains("SIGQUIT: quit"));
   CHECK_THAT(r.err, Contains("goroutine 1 [sync.WaitGroup.Wait]:"));
@@ -148,7 +135,7 @@ TEST_CASE("SIGQUIT raised by a goroutine shows it running first", "[fatal][sigqu
   auto r = run_crasher({"sigquit_self"});
   INFO(child_report(r));
   CHECK(r.exited_with(2));
-  std::string reporter = field(r.out, "reporter");
+  std::string reporter = gmp_test::output_field(r.out, "reporter");
   REQUIRE_FALSE(reporter.empty());
   CHECK_THAT(r.err, Contains("SIGQUIT: quit\n\ngoroutine " + reporter + " [running]:"));
   CHECK_THAT(r.err, Contains("goroutine 1 [sync.WaitGroup.Wait]:"));

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "conformance.hpp"
 #include "g.hpp"  // white-box: detail::transition (bad_transition scenario)
 
 namespace {
@@ -32,27 +33,6 @@ __attribute__((noinline)) int recurse(int depth, int limit) {
   int r = recurse(depth + 1, limit);
   asm volatile("" : : "r"(buf) : "memory");
   return r + buf[896];
-}
-
-// Yields until `n` more goroutines than `base` have parked, then lets them settle.
-void wait_parks(std::uint64_t base, std::uint64_t n) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (gmp::counters().parks < base + n) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      say("timed out waiting for %llu parks\n", static_cast<unsigned long long>(n));
-      std::_Exit(4);
-    }
-    gmp::yield();
-  }
-  // A parked goroutine's state becomes waiting just after it leaves its stack.
-  for (int i = 0; i < 100; i++) gmp::yield();
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
-
-// From main at the end of a run: waits for goroutines that are finishing to return, so that the
-// chan handles in their closures are released (LeakSanitizer does not scan goroutine stacks).
-void settle() {
-  for (int i = 0; i < 2000 && gmp::num_goroutine() > 1; i++) gmp::sleep(std::chrono::milliseconds(1));
 }
 
 // Channels that goroutines blocked forever hold: kept reachable from here for LeakSanitizer
@@ -115,7 +95,7 @@ int main(int argc, char** argv) {
       never.add(1);
       std::uint64_t base = gmp::counters().parks;
       gmp::go([base] {
-        wait_parks(base, 1);
+        gmp_test::wait_parks_or_exit(base, 1);
         std::printf("goid=%llu\n", static_cast<unsigned long long>(gmp::goid()));  // not flushed: the runtime must
         gmp::panic("boom");
       });
@@ -207,7 +187,7 @@ int main(int argc, char** argv) {
         });
       }
       gmp::go([&, base, self] {
-        wait_parks(base, 4);
+        gmp_test::wait_parks_or_exit(base, 4);
         say("reporter=%llu workers=%llu,%llu,%llu\n", static_cast<unsigned long long>(gmp::goid()),
             static_cast<unsigned long long>(ids[0].load()), static_cast<unsigned long long>(ids[1].load()),
             static_cast<unsigned long long>(ids[2].load()));
@@ -319,7 +299,7 @@ int main(int argc, char** argv) {
       gmp::go([&] { ids[5] = gmp::goid(); nil.send(1); });
       lines[6] = __LINE__ + 1;
       gmp::go([&] { ids[6] = gmp::goid(); never.wait(); });
-      wait_parks(base, 7);
+      gmp_test::wait_parks_or_exit(base, 7);
       for (int i = 0; i < 7; i++) {
         say("%s=%llu site_%s=%s:%d\n", names[i], static_cast<unsigned long long>(ids[i].load()), names[i], __FILE__,
             lines[i]);
@@ -395,7 +375,7 @@ int main(int argc, char** argv) {
         c.send(42);
       });
       say("got %d\n", c.recv().value_or(-1));
-      settle();
+      gmp_test::settle();
     });
   }
 
@@ -410,7 +390,7 @@ int main(int argc, char** argv) {
         });
       });
       say("got %d\n", c.recv().value_or(-1));
-      settle();
+      gmp_test::settle();
     });
   }
 
@@ -448,7 +428,7 @@ int main(int argc, char** argv) {
       });
       wg.wait();
       say("wg done\n");
-      settle();
+      gmp_test::settle();
     });
   }
 
@@ -483,7 +463,7 @@ int main(int argc, char** argv) {
         c.send(9);
       });
       say("got %d\n", c.recv().value_or(-1));
-      settle();
+      gmp_test::settle();
     });
   }
 

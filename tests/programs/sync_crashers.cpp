@@ -6,6 +6,8 @@
 // printed to stdout (flushed) as `NAME=ID`.
 #include <gmp/gmp.hpp>
 
+#include "conformance.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,20 +26,6 @@ gmp::options opts(int procs) {
   return o;
 }
 
-// Yields until n more goroutines than base have parked, then lets their parks complete.
-void wait_parks(std::uint64_t base, std::uint64_t n) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (gmp::counters().parks < base + n) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      say("timed out waiting for %llu parks\n", static_cast<unsigned long long>(n));
-      std::_Exit(4);
-    }
-    gmp::yield();
-  }
-  for (int i = 0; i < 100; i++) gmp::yield();
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
-
 // Starts a goroutine that runs f after printing `name=ID`, and waits until it parked.
 template <class F>
 void park_one(const char* name, F f) {
@@ -46,7 +34,7 @@ void park_one(const char* name, F f) {
     say("%s=%llu\n", name, static_cast<unsigned long long>(gmp::goid()));
     f();
   });
-  wait_parks(base, 1);
+  gmp_test::wait_parks_or_exit(base, 1);
 }
 
 int usage() {

@@ -3,7 +3,8 @@
 // <gmp/gmp.hpp>.
 //
 // - panic_text: runs a callable; the what() of the gmp::panic_error it threw (Go's recover).
-// - wait_parks: from a goroutine, waits until n goroutines have blocked since a counter reading.
+// - wait_parks: from a goroutine, waits until n goroutines have blocked since a counter reading
+//   (wait_parks_or_exit: the same for the crasher programs, which exit 4 on a timeout).
 // - settle: from main at the end of a run, waits for the goroutines that are finishing to return.
 // - since: the time elapsed since a steady-clock reading.
 #pragma once
@@ -45,9 +46,17 @@ inline bool wait_parks(std::uint64_t base, std::uint64_t n) {
     gmp::yield();
   }
   // A parked goroutine's state becomes waiting just after it leaves its stack.
-  for (int i = 0; i < 50; i++) gmp::yield();
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 100; i++) gmp::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
   return true;
+}
+
+// wait_parks for the crasher programs: a timeout prints why and exits 4.
+inline void wait_parks_or_exit(std::uint64_t base, std::uint64_t n) {
+  if (wait_parks(base, n)) return;
+  std::printf("timed out waiting for %llu parks\n", static_cast<unsigned long long>(n));
+  std::fflush(stdout);
+  std::_Exit(4);
 }
 
 // From main, at the end of a run: waits until at most n goroutines (main included) are alive,

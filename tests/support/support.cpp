@@ -179,4 +179,12 @@ child_result run_child(const std::vector<std::string>& argv, const child_options
   return r;
 }
 
+std::string output_field(const std::string& out, const std::string& key) {
+  std::size_t at = out.find(key + "=");
+  if (at == std::string::npos) return "";
+  at += key.size() + 1;
+  std::size_t end = out.find_first_of(" \t\n", at);
+  return out.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
 }  // namespace gmp_test

@@ -113,4 +113,7 @@ inline child_result run_crasher(std::vector<std::string> args, child_options opt
 // Text for Catch2's INFO: the child's outcome and its output.
 std::string child_report(const child_result& r);
 
+// The value after `key=` in a child's output, up to white space ("goid=7" -> "7"), or "" if absent.
+std::string output_field(const std::string& out, const std::string& key);
+
 }  // namespace gmp_test
