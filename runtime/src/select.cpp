@@ -27,6 +27,7 @@
 // a blocked select must be woken by the operation that completes it).
 #include <algorithm>
 #include <memory>
+#include <new>
 
 #include "chan.hpp"
 #include "fatal.hpp"
@@ -63,14 +64,15 @@ struct scratch {
   std::uint32_t poll_inline[inline_cases];
   hchan* locks_inline[inline_cases];
   std::uint32_t lock_case_inline[inline_cases];
-  sudog sudogs_inline[inline_cases];
+  // Raw storage: pass 2 constructs only the sudogs it enqueues (most selects never get there).
+  alignas(sudog) unsigned char sudogs_inline[inline_cases * sizeof(sudog)];
   std::unique_ptr<std::uint32_t[]> poll_heap, lock_case_heap;
   std::unique_ptr<hchan*[]> locks_heap;
   std::unique_ptr<sudog[]> sudogs_heap;
   std::uint32_t* poll = poll_inline;
   hchan** locks = locks_inline;
   std::uint32_t* lock_case = lock_case_inline;
-  sudog* sudogs = sudogs_inline;
+  sudog* sudogs = reinterpret_cast<sudog*>(sudogs_inline);
 
   explicit scratch(std::size_t n) {
     if (n <= inline_cases) return;
@@ -156,7 +158,7 @@ std::size_t selectgo(scase* cases, std::size_t n) GMP_NO_TSA {
   gp->param = nullptr;
   for (std::uint32_t k = 0; k < norder; k++) {
     std::uint32_t i = s.lock_case[k];
-    sudog& sg = s.sudogs[k];
+    sudog& sg = *::new (&s.sudogs[k]) sudog();
     sg.gp = gp;
     sg.elem = cases[i].elem;
     sg.c = cases[i].c;
