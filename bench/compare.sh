@@ -203,9 +203,16 @@ for ((r = 1; r <= REPS; r++)); do
   for row in "${ROWS[@]}"; do
     prog=${ROW_PROG[$row]}
     note "rep $r/$REPS: $row (procs=${ROW_PROCS[$row]}, n=${ROW_COUNT[$row]})"
-    run_one "$row" gmp "$BUILD_DIR/bench/bench_$prog"
-    run_one "$row" go "$PEERS/go_$prog"
-    run_one "$row" fiber "$PEERS/fiber_$prog"
+    # The order rotates with each rep, so that no implementation always runs
+    # right after the same one (a peer that leaves gigabytes for the kernel to
+    # free slows the next program's page faults).
+    for ((k = 0; k < 3; k++)); do
+      case $(((r + k) % 3)) in
+        1) run_one "$row" gmp "$BUILD_DIR/bench/bench_$prog" ;;
+        2) run_one "$row" go "$PEERS/go_$prog" ;;
+        0) run_one "$row" fiber "$PEERS/fiber_$prog" ;;
+      esac
+    done
   done
 done
 

@@ -105,6 +105,22 @@ TEST_CASE("unbounded recursion in a goroutine is a fatal stack overflow, not a S
   CHECK_THAT(r.err, Contains("goroutine 1 [sync.WaitGroup.Wait]:"));
 }
 
+TEST_CASE("a frame larger than the whole stack faults in the guard page, not in a neighbour", "[fatal][stack]") {
+  child_options o;
+#if defined(GMP_TEST_ASAN)
+  o.set_env.push_back({"ASAN_OPTIONS", "use_sigaltstack=0:handle_segv=0:detect_leaks=0"});
+#endif
+  auto r = run_crasher({"big_frame"}, o);
+  INFO(child_report(r));
+  CHECK_FALSE(r.signaled());
+  CHECK(r.exited_with(2));
+  CHECK_THAT(r.out, !Contains("survived"));
+  std::string id = gmp_test::output_field(r.out, "goid");
+  REQUIRE_FALSE(id.empty());
+  CHECK_THAT(r.err, Contains("fatal error: stack overflow"));
+  CHECK_THAT(r.err, Contains("goroutine " + id + " [running]:"));
+}
+
 TEST_CASE("SIGQUIT dumps every goroutine and exits 2", "[fatal][sigquit]") {
   child_options o;
   o.on_stdout = [](pid_t pid, const std::string& out) {

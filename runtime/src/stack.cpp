@@ -38,13 +38,13 @@ slab_allocator slabs;
 
 void install_guard(char* guard) noexcept {
   int mode = slabs.guard_mode.load(std::memory_order_relaxed);
-  if (mode != 2 && madvise(guard, stack_guard_bytes, MADV_GUARD_INSTALL) == 0) {
+  if (mode != 2 && madvise(guard, stack_guard_bytes(), MADV_GUARD_INSTALL) == 0) {
     slabs.guard_mode.store(1, std::memory_order_relaxed);
     return;
   }
   if (mode == 1) fatal_nodump("runtime: cannot install a stack guard (madvise)");
   slabs.guard_mode.store(2, std::memory_order_relaxed);
-  if (mprotect(guard, stack_guard_bytes, PROT_NONE) != 0) {
+  if (mprotect(guard, stack_guard_bytes(), PROT_NONE) != 0) {
     fatal_nodump("runtime: cannot protect a stack guard page (mprotect: " + std::to_string(errno) +
                  "); raise vm.max_map_count or lower the number of goroutines");
   }
@@ -56,19 +56,19 @@ bool install_slab_guards(char* slab, std::size_t size) noexcept {
   if (slabs.batch_failed.load(std::memory_order_relaxed)) return false;
   iovec guards[stacks_per_slab];
   for (std::size_t i = 0; i < stacks_per_slab; i++) {
-    guards[i].iov_base = slab + i * (size + stack_guard_bytes);
-    guards[i].iov_len = stack_guard_bytes;
+    guards[i].iov_base = slab + i * (size + stack_guard_bytes());
+    guards[i].iov_len = stack_guard_bytes();
   }
   constexpr int pidfd_self = -10000;  // PIDFD_SELF_THREAD: this process's memory
   long done = syscall(SYS_process_madvise, pidfd_self, guards, stacks_per_slab, MADV_GUARD_INSTALL, 0);
-  if (done == static_cast<long>(stacks_per_slab * stack_guard_bytes)) return true;
+  if (done == static_cast<long>(stacks_per_slab * stack_guard_bytes())) return true;
   slabs.batch_failed.store(true, std::memory_order_relaxed);
   return false;
 }
 
 // Maps a slab of stacks_per_slab stacks of size bytes, each with its guard below it.
 void map_slab(stack_slab& slab, std::size_t size) noexcept {
-  std::size_t bytes = stacks_per_slab * (size + stack_guard_bytes);
+  std::size_t bytes = stacks_per_slab * (size + stack_guard_bytes());
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) fatal_nodump("runtime: out of memory: cannot map goroutine stacks");
   slab.next = static_cast<char*>(p);
@@ -81,7 +81,7 @@ void map_slab(stack_slab& slab, std::size_t size) noexcept {
 char* carve(stack_slab& slab, std::size_t size) noexcept {
   if (slab.next == slab.end || slab.size != size) map_slab(slab, size);
   char* guard = slab.next;
-  slab.next += stack_guard_bytes + size;
+  slab.next += stack_guard_bytes() + size;
   if (!slab.guarded) install_guard(guard);
   return guard;
 }
@@ -95,8 +95,8 @@ void segv_handler(int sig, siginfo_t* info, void* uctx) {
     auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
     auto sp = static_cast<std::uintptr_t>(static_cast<ucontext_t*>(uctx)->uc_mcontext.gregs[REG_RSP]);
     auto lo = reinterpret_cast<std::uintptr_t>(gp->stack_lo);
-    bool in_guard = addr < lo && addr + stack_guard_bytes >= lo;
-    if (in_guard || (sp < lo && sp + stack_guard_bytes >= lo)) dump_stack_overflow(gp);
+    bool in_guard = addr < lo && addr + stack_guard_bytes() >= lo;
+    if (in_guard || (sp < lo && sp + stack_guard_bytes() >= lo)) dump_stack_overflow(gp);
   }
   if (previous_segv.sa_flags & SA_SIGINFO) {
     if (previous_segv.sa_sigaction != nullptr) return previous_segv.sa_sigaction(sig, info, uctx);
@@ -108,8 +108,13 @@ void segv_handler(int sig, siginfo_t* info, void* uctx) {
 
 }  // namespace
 
+std::size_t stack_guard_bytes() noexcept {
+  static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
 std::size_t stack_round(std::size_t size) noexcept {
-  std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  std::size_t page = stack_guard_bytes();
   if (size < stack_min_bytes) size = stack_min_bytes;
   return (size + page - 1) / page * page;
 }
@@ -122,7 +127,7 @@ char* stack_alloc(std::size_t size, p* pp) noexcept {
     spin_guard hold(slabs.lock);
     guard = carve(slabs.shared, size);
   }
-  return guard + stack_guard_bytes;
+  return guard + stack_guard_bytes();
 }
 
 void stack_overflow_handler_install() noexcept {

@@ -35,6 +35,15 @@ __attribute__((noinline)) int recurse(int depth, int limit) {
   return r + buf[896];
 }
 
+// One frame twice the default stack, its lowest byte written first: without
+// stack-clash probes the write lands past the guard page, in another stack.
+__attribute__((noinline)) int big_frame() {
+  char buf[512 * 1024];
+  buf[0] = 1;
+  asm volatile("" : : "r"(buf) : "memory");
+  return buf[0];
+}
+
 // Channels that goroutines blocked forever hold: kept reachable from here for LeakSanitizer
 // (a plain array of pointers: nothing frees it at exit, before the leak check).
 gmp::chan<int>* kept_forever[4];
@@ -148,6 +157,21 @@ int main(int argc, char** argv) {
       say("site=%s:%d\n", __FILE__, __LINE__ + 1);
       gmp::go([] { say("goid=%llu\n", static_cast<unsigned long long>(gmp::goid())); recurse(0, -1); });
       never.wait();
+    });
+    say("survived\n");
+    return 0;
+  }
+
+  if (s == "big_frame") {  // a goroutine calls a function whose frame exceeds its stack
+    gmp::run(opts(2), [] {
+      gmp::wait_group wg;
+      wg.add(1);
+      gmp::go([&wg] {
+        say("goid=%llu\n", static_cast<unsigned long long>(gmp::goid()));
+        big_frame();
+        wg.done();
+      });
+      wg.wait();
     });
     say("survived\n");
     return 0;
