@@ -29,13 +29,8 @@
 # 2 on a bad setting.
 set -euo pipefail
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-if [[ $# -gt 0 ]]; then
-  case "$1" in
-    -h|--help) usage; exit 0 ;;
-    *) echo "compare.sh: unknown argument '$1' (settings are environment variables, see -h)" >&2; exit 2 ;;
-  esac
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_args "$@"
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
@@ -56,8 +51,6 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 CXX=${CXX:-g++}
 JOBS=${JOBS:-$NCPU}
 
-die() { echo "compare.sh: error: $*" >&2; exit 1; }
-note() { echo "compare.sh: $*" >&2; }
 
 for v in REPS PROCS SPAWN_N YIELD_N PINGPONG_N CHAN_N SKYNET_N SIEVE_N MUTEX_N IDLE_N RUN_TIMEOUT JOBS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: $v must be a positive integer, not '${!v}'" >&2; exit 2; }
@@ -126,20 +119,6 @@ mkdir -p "$BUILD_DIR/logs" "$BUILD_DIR/peers"
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
 LOGS=$BUILD_DIR/logs
 PEERS=$BUILD_DIR/peers
-
-# step NAME LOG CMD...: runs CMD with its output in LOG; on failure shows the
-# end of the log and exits 1.
-step() {
-  local name=$1 log=$2
-  shift 2
-  note "$name"
-  if ! "$@" >"$log" 2>&1; then
-    echo "----- last lines of $log -----" >&2
-    tail -n 40 "$log" >&2
-    echo "-----" >&2
-    die "$name failed (full log: $log)"
-  fi
-}
 
 step "configuring gmp ($BUILD_TYPE) in $BUILD_DIR" "$LOGS/cmake-configure.log" \
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \

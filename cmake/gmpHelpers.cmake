@@ -8,3 +8,5 @@
 # Inside a function body, CMAKE_CURRENT_FUNCTION_LIST_DIR is the directory of the file defining it
 # (CMAKE_CURRENT_LIST_DIR there is the caller's).
 include_guard(GLOBAL)
+
+include("${CMAKE_CURRENT_LIST_DIR}/gmp_preemption.cmake")

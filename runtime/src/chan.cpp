@@ -30,6 +30,7 @@
 #include "fatal.hpp"
 #include "gmp/panic.hpp"
 #include "park.hpp"
+#include "preempt.hpp"
 
 namespace gmp::detail {
 
@@ -77,12 +78,14 @@ void hchan::check_invariants() {
 }
 
 void buf_put(hchan* c, void* elem) {
+  no_preempt user_code;  // element constructors run under the channel lock
   c->ops->put(c->slot(c->sendx), elem);
   if (++c->sendx == c->cap) c->sendx = 0;
   c->count++;
 }
 
 void buf_take(hchan* c, void* out) {
+  no_preempt user_code;
   void* s = c->slot(c->recvx);
   c->ops->take(out, s);
   c->ops->destroy(s);
@@ -91,6 +94,7 @@ void buf_take(hchan* c, void* out) {
 }
 
 g* send_direct(hchan* c, sudog* r, void* elem) {
+  no_preempt user_code;
   c->ops->take(r->elem, elem);
   r->success = true;
   r->gp->param = r;
@@ -98,6 +102,7 @@ g* send_direct(hchan* c, sudog* r, void* elem) {
 }
 
 g* recv_direct(hchan* c, sudog* s, void* out) {
+  no_preempt user_code;
   if (c->cap == 0) {
     c->ops->take(out, s->elem);
   } else {
@@ -156,6 +161,7 @@ void chan_free(hchan* c) noexcept {
   std::size_t align = c->ops->align > alignof(hchan) ? c->ops->align : alignof(hchan);
   {
     spin_guard hold(c->lock);
+    no_preempt user_code;
     if (c->recvq.first != nullptr || c->sendq.first != nullptr) {
       fatal("gmp: channel destroyed while goroutines wait on it");
     }
@@ -171,6 +177,7 @@ void chan_free(hchan* c) noexcept {
 // ---- send, receive, close ----
 
 void chan_send(hchan* c, void* elem) {
+  preempt_check();
   if (c == nullptr) block_forever(wait_reason::chan_send_nil);
   c->lock.lock();
   if (c->closed) {
@@ -191,6 +198,7 @@ void chan_send(hchan* c, void* elem) {
 }
 
 bool chan_recv(hchan* c, void* out) {
+  preempt_check();
   if (c == nullptr) block_forever(wait_reason::chan_receive_nil);
   c->lock.lock();
   if (sudog* s = c->sendq.dequeue()) {

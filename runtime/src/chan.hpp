@@ -88,8 +88,6 @@ void buf_take(hchan* c, void* out) GMP_REQUIRES(c->lock);
 // channel refuses the send.
 bool chan_try_send(hchan* c, void* elem) noexcept;
 bool chan_try_recv(hchan* c, void* out) noexcept;
-// Unlocks the spinlock at l (park's after-switch unlock).
-void unlock_spinlock(void* l) noexcept;
 
 // Panics with Go's texts.
 [[noreturn]] void panic_send_on_closed();

@@ -24,10 +24,12 @@
 //     waiter, and a spurious wake-up would break programs that use `if`.
 #include "g.hpp"
 #include "gmp/sync.hpp"
+#include "preempt.hpp"
 
 namespace gmp {
 
 void cond::wait() {
+  detail::preempt_check();
   std::uint32_t t = notify_.add();
   m_.unlock();
   notify_.wait(t, detail::wait_reason::cond_wait);

@@ -64,8 +64,8 @@ class out {
 GMP_NO_SANITIZE_THREAD void dump_one(out& o, g* gp, std::int64_t now) noexcept {
   gstatus st = gp->status.load(std::memory_order_relaxed);
   o << "goroutine " << gp->id << " [";
-  if (st == gstatus::waiting) {
-    o << wait_reason_text(gp->reason.load(std::memory_order_relaxed));
+  if (st == gstatus::waiting || st == gstatus::syscall) {
+    o << (st == gstatus::waiting ? wait_reason_text(gp->reason.load(std::memory_order_relaxed)) : gstatus_text(st));
     std::int64_t minutes = (now - gp->wait_since_ns) / 60'000'000'000;
     if (minutes >= 1) o << ", " << static_cast<std::uint64_t>(minutes) << (minutes == 1 ? " minute" : " minutes");
   } else {

@@ -36,7 +36,7 @@ namespace gmp::detail {
 
 struct m;
 
-enum class gstatus : std::uint32_t { idle, runnable, running, syscall, waiting, dead };
+enum class gstatus : std::uint32_t { idle = 0, runnable = 1, running = 2, syscall = 3, waiting = 4, dead = 6 };  // Go's numbers
 
 // Why a goroutine is waiting; each has Go's string (wait_reason_text).
 enum class wait_reason : std::uint8_t {

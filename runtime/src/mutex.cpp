@@ -87,6 +87,7 @@
 #include "g.hpp"
 #include "park.hpp"
 #include "platform.hpp"
+#include "preempt.hpp"
 #include "sched.hpp"
 
 namespace gmp::detail {
@@ -140,6 +141,7 @@ bool mutex::try_lock() noexcept {
 void mutex::lock_slow() { lock_slow(detail::wait_reason::mutex_lock); }
 
 void mutex::lock_slow(detail::wait_reason why) {
+  detail::preempt_check();
   std::int64_t wait_start = 0;
   bool starving = false;
   bool awoke = false;

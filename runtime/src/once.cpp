@@ -22,10 +22,12 @@
 #include <mutex>
 
 #include "gmp/sync.hpp"
+#include "preempt.hpp"
 
 namespace gmp {
 
 void once::call_slow(void (*run)(void*), void* f) {
+  detail::preempt_check();
   std::lock_guard<mutex> hold(m_);
   if (done_.load(std::memory_order_relaxed) != 0) return;
   struct mark_done {

@@ -58,8 +58,10 @@
 #include "gmp/panic.hpp"
 #include "gmp/stats.hpp"
 #include "hooks.hpp"
+#include "netpoll.hpp"
 #include "park.hpp"
 #include "policy.hpp"
+#include "preempt.hpp"
 #include "sched.hpp"
 #include "stack.hpp"
 #include "sysmon.hpp"
@@ -72,12 +74,9 @@ constinit immortal<sched_state> sched_storage;
 sched_state& sched = sched_storage.value;
 alignas(cache_line) std::atomic<decision_source*> active_policy{nullptr};
 std::atomic<runtime_hooks*> active_hooks{nullptr};
+thread_local m* tls_m = nullptr;
 
 namespace {
-
-// Read through this_m(), except once at the top of a hot entry point before it
-// can switch (a cached address of it would be wrong after a migration).
-__attribute__((tls_model("initial-exec"))) thread_local m* tls_m = nullptr;
 counter_block shared_counters;  // events counted outside any M
 spinlock shared_counters_lock;
 note run_done;  // main returned: wakes the thread inside gmp::run
@@ -85,6 +84,7 @@ note run_done;  // main returned: wakes the thread inside gmp::run
 constexpr std::uint32_t global_check_ticks = 61;
 constexpr int steal_rounds = 4;
 constexpr std::uint64_t goid_batch = 16;
+constexpr std::int32_t max_threads = 10000;  // Go's default (debug.SetMaxThreads)
 
 std::uint32_t fastrand(std::uint32_t& state) noexcept {
   std::uint32_t x = state;
@@ -108,6 +108,7 @@ std::uint32_t outside_rand = 0x9e3779b9;  // choices made outside any M (rare), 
 // ---- after-switch actions: run by the receiver of a switch, on the same M ----
 
 void run_after(m* mp) noexcept {
+  mark_switch(false);  // the switch that brought this context here is over
   if (auto fn = mp->after) {
     mp->after = nullptr;
     fn(mp, mp->after_g);
@@ -179,6 +180,7 @@ __attribute__((always_inline)) inline g* pick_local(p* pp, bool exclusive) noexc
 inline void prepare_execute(m* mp, p* pp, g* gp) noexcept {
   transition(gp, gstatus::runnable, gstatus::running);
   mp->curg.store(gp, std::memory_order_relaxed);
+  set_preempt(mp, false);
   pp->schedtick.store(pp->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   count(mp, counter::switches);
 }
@@ -210,6 +212,7 @@ __attribute__((always_inline)) inline void switch_to(m* mp, p* pp, g* cur, g* ne
 }
 
 void switch_out(m* mp, g* cur, void (*after)(m*, g*), bool final) noexcept {
+  mark_switch(true);  // no safe point yields until the next G runs (preempt.hpp)
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
   switch_to(mp, pp, cur, next_direct(pp), after, final);
 }
@@ -441,6 +444,8 @@ g* findrunnable(m* mp) noexcept {
       spin_guard hold(sched.lock);
       if (g* gp = globrunq_get(pp, 0)) return gp;
     }
+    // Before stealing, goroutines whose I/O is ready (unless an idle M is blocked in netpoll).
+    if (netpoll_inited() && netpoll_waiters() > 0 && netpoll_last() != 0 && netpoll(0) > 0) continue;
     int busy = sched.gomaxprocs.load(std::memory_order_relaxed) - sched.npidle.load(std::memory_order_relaxed);
     if (mp->spinning.load(std::memory_order_relaxed) || 2 * sched.nmspinning.load() < busy) {
       if (!mp->spinning.load(std::memory_order_relaxed)) {
@@ -472,7 +477,7 @@ g* findrunnable(m* mp) noexcept {
         }
       }
     }
-    if (p* woke_with = timers_sleep()) {
+    if (p* woke_with = idle_sleep()) {
       acquirep(mp, woke_with);
       continue;
     }
@@ -482,6 +487,7 @@ g* findrunnable(m* mp) noexcept {
 
 [[noreturn]] void schedule(m* mp) noexcept {
   for (;;) {
+    if (mp->cur_p.load(std::memory_order_relaxed) == nullptr) stopm(mp);  // back from a blocking call without a P
     g* gp = findrunnable(mp);
     if (mp->spinning.load(std::memory_order_relaxed)) resetspinning(mp);
     execute(mp, gp);
@@ -490,6 +496,7 @@ g* findrunnable(m* mp) noexcept {
 
 void mstart(m* mp) noexcept {
   tls_m = mp;
+  gmp_preempt_flag = &mp->preempt;
   mp->eh_globals = context_adopt_thread(mp->g0);
   stack_signal_stack_init();
   acquirep(mp, mp->nextp);
@@ -498,6 +505,10 @@ void mstart(m* mp) noexcept {
 }
 
 void newm(p* pp, bool spinning) noexcept {
+  if (sched.mcount.load(std::memory_order_relaxed) >= max_threads) {
+    write_stderr("runtime: program exceeds " + std::to_string(max_threads) + "-thread limit\n");
+    fatal("thread exhaustion");
+  }
   auto* mp = new m();
   mp->id = sched.mcount.fetch_add(1);
   mp->rand_state = 0x9e3779b9u * static_cast<std::uint32_t>(mp->id + 1);
@@ -617,7 +628,7 @@ bool runq_put(p* pp, g* gp, bool next) noexcept {
 }
 
 void acquirep(m* mp, p* pp) noexcept {
-  pp->owner.store(mp, std::memory_order_relaxed);
+  pp->owner.store(mp, std::memory_order_release);  // sysmon reads the M through it (preempt_one)
   pp->status.store(pstatus::running, std::memory_order_relaxed);
   mp->cur_p.store(pp, std::memory_order_relaxed);
 }
@@ -640,11 +651,19 @@ void startm(p* pp, bool spinning) noexcept {
     }
     mp = mget();
   }
+  wake_sysmon();
   if (mp == nullptr) return newm(pp, spinning);
   mp->spinning.store(spinning, std::memory_order_relaxed);
   mp->nextp = pp;
   mp->park.wakeup();
 }
+
+void switch_to_g0(m* mp, g* cur, void (*after)(m*, g*)) noexcept {
+  mark_switch(true);
+  switch_to(mp, nullptr, cur, nullptr, after, false);
+}
+
+void requeue_global(m* mp, g* cur) noexcept { switch_out(mp, cur, after_requeue_global, false); }
 
 void wakep() noexcept {
   if (sched.npidle.load(std::memory_order_relaxed) == 0) return;
@@ -682,6 +701,10 @@ g* current_g_or_die(const char* what) noexcept {
 void park(wait_reason reason, const void* object, void (*unlock)(void*), void* lock) noexcept {
   m* mp = tls_m;  // once, before any switch
   g* gp = mp->curg.load(std::memory_order_relaxed);
+  if (GMP_UNLIKELY(mp->cur_p.load(std::memory_order_relaxed) == nullptr)) {
+    fatal(std::string("gmp::blocking: the call blocked on a gmp primitive (") + std::string(wait_reason_text(reason)) +
+          "); block on it outside gmp::blocking");
+  }
   gp->reason.store(reason, std::memory_order_relaxed);
   gp->wait_object = object;
   gp->wait_since_ns = sched.coarse_clock.load(std::memory_order_relaxed);
@@ -756,7 +779,8 @@ void spawn_commit(spawn_slot slot, void (*entry)(void*), const site& where) {
   }
   bool kept_local = runq_put(pp, gp, true);
   wakep();
-  if (!kept_local && parent != nullptr) switch_out(mp, parent, after_requeue_global, false);
+  if (!kept_local && parent != nullptr) return switch_out(mp, parent, after_requeue_global, false);
+  preempt_check();
 }
 
 void gfput_global(g* gp) noexcept {
@@ -801,7 +825,7 @@ int run_main(const options& o, std::function<void()> main_fn) {
     p0 = pidle_get();
     sched.main_queued = true;  // from here checkdead may judge this run
   }
-  sysmon_start_if_needed();
+  sysmon_start();
   startm(p0, false);
   run_done.sleep();
   end_run();
@@ -818,11 +842,13 @@ int run(const options& o, std::function<void()> main_fn) { return detail::run_ma
 void yield() {
   using namespace detail;
   m* mp = tls_m;  // read once, before any switch (see this_m)
-  if (mp == nullptr || mp->curg.load(std::memory_order_relaxed) == nullptr) {
+  if (mp == nullptr || mp->curg.load(std::memory_order_relaxed) == nullptr ||
+      mp->cur_p.load(std::memory_order_relaxed) == nullptr) {  // outside a goroutine, or in gmp::blocking
     std::this_thread::yield();
     return;
   }
   g* cur = mp->curg.load(std::memory_order_relaxed);
+  mark_switch(true);  // no safe point yields while a G is off the queues here
   count(mp, counter::yields);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
   if (GMP_UNLIKELY(sched.gcwaiting.load(std::memory_order_relaxed))) {
@@ -834,7 +860,10 @@ void yield() {
     spin_guard hold(sched.lock);
     next = globrunq_get(pp, 1);
   }
-  if (next == nullptr) return;  // nothing else runnable here; idle Ps steal from this one
+  if (next == nullptr) {  // nothing else runnable here; idle Ps steal from this one
+    mark_switch(false);
+    return;
+  }
   if (exclusive && pp->q.try_push(cur)) {
     // The only P: no thief can take cur off the ring before it leaves its
     // stack, so it is requeued now rather than by the receiver.
@@ -863,10 +892,11 @@ void panic(std::string msg) { throw panic_error(std::move(msg)); }
 sched_counters counters() noexcept {
   using detail::counter;
   auto r = [](counter c) { return detail::counter_total(c); };
-  return sched_counters{r(counter::created),      r(counter::exited), r(counter::switches),
-                        r(counter::steals),       r(counter::stolen), r(counter::global_takes),
-                        r(counter::yields),       r(counter::parks),  r(counter::g_allocated),
-                        r(counter::threads)};
+  return sched_counters{r(counter::created),        r(counter::exited),      r(counter::switches),
+                        r(counter::steals),         r(counter::stolen),      r(counter::global_takes),
+                        r(counter::yields),         r(counter::parks),       r(counter::g_allocated),
+                        r(counter::threads),        r(counter::blocking_calls), r(counter::handoffs),
+                        r(counter::preemptions)};
 }
 
 }  // namespace gmp

@@ -24,6 +24,7 @@
 #include "env.hpp"
 #include "fatal.hpp"
 #include "park.hpp"
+#include "preempt.hpp"
 #include "sched.hpp"
 
 namespace gmp::detail {
@@ -47,6 +48,14 @@ bool stw_begin(p* own, std::int64_t timeout_ns) noexcept {
     while (p* pp = pidle_get()) {
       pp->status.store(pstatus::stopped, std::memory_order_relaxed);
       sched.stopwait--;
+    }
+    for (p* pp : sched.allp) {
+      pstatus s = pstatus::syscall;  // its M is in a blocking call: take the P now
+      if (pp->status.compare_exchange_strong(s, pstatus::stopped, std::memory_order_acq_rel)) {
+        sched.stopwait--;
+      } else if (s == pstatus::running && pp != own) {
+        preempt_one(pp);  // a goroutine that never switches stops at its next safe point
+      }
     }
     wait = sched.stopwait > 0;
   }

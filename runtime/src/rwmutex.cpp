@@ -52,10 +52,12 @@
 #include "fatal.hpp"
 #include "g.hpp"
 #include "gmp/sync.hpp"
+#include "preempt.hpp"
 
 namespace gmp {
 
 void shared_mutex::lock_shared() {
+  detail::preempt_check();
   if (reader_count_.fetch_add(1, std::memory_order_acq_rel) + 1 < 0) {
     reader_sem_.acquire(detail::wait_reason::rwmutex_rlock);  // a writer is pending
   }
@@ -80,6 +82,7 @@ void shared_mutex::unlock_shared() noexcept {
 }
 
 void shared_mutex::lock() {
+  detail::preempt_check();
   std::int32_t unlocked = 0;
   if (!w_.state_.compare_exchange_strong(unlocked, mutex::locked_bit, std::memory_order_acquire)) {
     w_.lock_slow(detail::wait_reason::rwmutex_lock);

@@ -1,14 +1,20 @@
 // sched.hpp: P, M and the global scheduler state (Go's p, m and schedt).
 //
-// Ownership
-//   P  idle:     on sched.pidle, owned by the scheduler lock.
-//      running:  held by exactly one M (p::owner), which alone pushes to its
-//                ring tail, pops it and uses its G free list.
-//      stopped:  held by nobody during stop-the-world (set_maxprocs, exit).
-//      dead:     removed by procresize; kept allocated, never reused.
+// Ownership (the numbers are Go's _Pidle.._Pdead, printed by schedtrace)
+//   P  idle (0):     on sched.pidle, owned by the scheduler lock.
+//      running (1):  held by exactly one M (p::owner), which alone pushes to
+//                    its ring tail, pops it and uses its G free list.
+//      syscall (2):  its M is in a blocking call (gmp::blocking) and keeps it
+//                    as m::oldp, without owning it: the first CAS out of
+//                    syscall wins it — the M returning (-> running), sysmon's
+//                    retake (-> idle, then handoffp) or stop-the-world
+//                    (-> stopped).
+//      stopped (3):  held by nobody during stop-the-world (set_maxprocs, exit).
+//      dead (4):     removed by procresize; kept allocated, never reused.
 //   M  running a G or its scheduler loop (g0) while holding a P; spinning
-//      (holding a P, looking for work; counted in sched.nmspinning); idle
-//      (on sched.midle, asleep on its note, holding nothing).
+//      (holding a P, looking for work; counted in sched.nmspinning); in a
+//      blocking call (holding no P, its G in the syscall state); idle (on
+//      sched.midle, asleep on its note, holding nothing).
 //   Invariants: nmspinning <= number of spinning Ms; a P is on pidle iff its
 //   status is idle; each running P has exactly one owner M; at most gomaxprocs
 //   Ps are running.
@@ -26,14 +32,15 @@
 
 namespace gmp::detail {
 
-enum class pstatus : std::uint32_t { idle, running, stopped, dead };
+enum class pstatus : std::uint32_t { idle = 0, running = 1, syscall = 2, stopped = 3, dead = 4 };
 
 struct m;
 
 // The scheduler's event counters (gmp::sched_counters), kept per M so that
 // counting costs a plain store: each M writes only its own.
 enum class counter : std::uint8_t {
-  created, exited, switches, steals, stolen, global_takes, yields, parks, g_allocated, threads, kinds
+  created, exited, switches, steals, stolen, global_takes, yields, parks, g_allocated, threads,
+  blocking_calls, handoffs, preemptions, kinds
 };
 constexpr std::size_t counter_kinds = static_cast<std::size_t>(counter::kinds);
 
@@ -50,7 +57,8 @@ struct alignas(cache_line) p {
   int id = 0;
   std::atomic<pstatus> status{pstatus::idle};
   std::atomic<m*> owner{nullptr};
-  std::atomic<std::uint32_t> schedtick{0};
+  std::atomic<std::uint32_t> schedtick{0};    // goroutines scheduled (sysmon: has the G run 10 ms?)
+  std::atomic<std::uint32_t> syscalltick{0};  // blocking calls entered (sysmon: is it the same call?)
   p* link = nullptr;  // sched.pidle
   runq q;
   g* gfree = nullptr;  // dead Gs with stacks, owned by the P's M
@@ -69,6 +77,10 @@ struct alignas(cache_line) m {
   p* nextp = nullptr;  // handed over by startm before the wake-up
   std::atomic<bool> spinning{false};
   std::atomic<bool> idle{false};
+  std::atomic<bool> in_blocking{false};  // in a blocking call (gmp::blocking)
+  int blocking_depth = 0;                 // nested gmp::blocking calls of the running G
+  p* oldp = nullptr;                      // the P it left in syscall state, to take back
+  bool preempt = false;  // sysmon asks the running G to yield (cleared at each switch); see preempt_requested
   m* link = nullptr;     // sched.midle
   m* all_link = nullptr;  // sched.allm, never removed
   counter_block counters;
@@ -153,13 +165,23 @@ struct sched_state {
   alignas(cache_line) std::atomic<std::uint64_t> goidgen{0};
   note stopnote;
 
-  // The one idle M that sleeps until the earliest timer (timer.cpp).
+  // The one idle M that sleeps until the earliest timer or an I/O event (timer.cpp).
   alignas(cache_line) std::atomic<bool> timer_sleeping{false};
+  std::atomic<bool> sleeper_polls{false};  // it sleeps in netpoll, not on timer_note
   std::atomic<std::int64_t> timer_sleep_until{no_timer};
   note timer_note;
+
+  // sysmon (sysmon.cpp) sleeps on its note while no P is busy; startm wakes it.
+  alignas(cache_line) std::atomic<bool> sysmon_wait{false};
+  note sysmon_note;
 };
 
 extern sched_state& sched;
+
+// m::preempt is read at every safe point, also by __fentry__'s assembly: a plain
+// byte accessed with __atomic builtins, which are never calls, even unoptimized.
+inline bool preempt_requested(const m* mp) noexcept { return __atomic_load_n(&mp->preempt, __ATOMIC_RELAXED); }
+inline void set_preempt(m* mp, bool asked) noexcept { __atomic_store_n(&mp->preempt, asked, __ATOMIC_RELAXED); }
 
 // Counts an event with no M to count it on.
 void count_shared(counter c, std::uint64_t n) noexcept;
@@ -171,6 +193,10 @@ inline void count(m* mp, counter c, std::uint64_t n = 1) noexcept {
 // The sum of a counter over all Ms.
 std::uint64_t counter_total(counter c) noexcept;
 
+// The M of this OS thread. Read it once at the top of an entry point, before
+// anything can switch goroutines (a goroutine may resume on another thread);
+// after a switch, use this_m().
+extern thread_local m* tls_m __attribute__((tls_model("initial-exec")));
 // The M running on this OS thread (nullptr outside the runtime's threads).
 m* this_m() noexcept;
 // The running goroutine (nullptr on g0 or outside the runtime).
@@ -193,6 +219,13 @@ p* releasep(m* mp) noexcept;
 void startm(p* pp, bool spinning) noexcept;
 // Starts a spinning M if there is an idle P and no spinning M (Go's wakep).
 void wakep() noexcept;
+// Gives up a P taken from a blocking call (Go's handoffp): to a new M if it
+// has work or nobody spins, else to the idle list.
+void handoffp(p* pp) noexcept;
+// Leaves cur for the M's g0 (the M holds no P); after(mp, cur) runs there.
+void switch_to_g0(m* mp, g* cur, void (*after)(m*, g*)) noexcept;
+// Puts cur on the global queue and runs another G (a preempted G, Go's gopreempt_m).
+void requeue_global(m* mp, g* cur) noexcept;
 // Puts a dead (or never started) G on the global free list.
 void gfput_global(g* gp) noexcept;
 // Moves a free-listed G to the global free list (procresize).

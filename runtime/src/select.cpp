@@ -34,6 +34,7 @@
 #include "gmp/select.hpp"
 #include "park.hpp"
 #include "policy.hpp"
+#include "preempt.hpp"
 
 namespace gmp::detail {
 namespace {
@@ -116,6 +117,7 @@ void select_block_forever() {
 }
 
 std::size_t selectgo(scase* cases, std::size_t n) GMP_NO_TSA {
+  preempt_check();
   g* gp = current_g_or_die("gmp::select");
   scratch s(n);
   std::size_t fallback = n;

@@ -7,6 +7,7 @@
 #include "timer.hpp"
 
 #include "g.hpp"
+#include "netpoll.hpp"
 #include "park.hpp"
 #include "sched.hpp"
 
@@ -73,6 +74,15 @@ void heap_remove(p* pp, timer_node* t) GMP_REQUIRES(pp->timers.lock) {
   publish_first(pp->timers);
 }
 
+// Wakes the idle sleeper wherever it sleeps (a wake-up it does not need costs one loop).
+void wake_sleeper() noexcept {
+  sched.timer_note.wakeup();
+  if (sched.sleeper_polls.load(std::memory_order_seq_cst)) netpoll_break();
+}
+
+// Whether an idle M must sleep in netpoll: goroutines wait for I/O.
+bool must_poll() noexcept { return netpoll_inited() && netpoll_waiters() > 0; }
+
 // The P that a timer added now goes to.
 p* adding_p() noexcept {
   if (m* mp = this_m()) {
@@ -89,11 +99,21 @@ void timer_add(timer_node* t) noexcept {
     spin_guard hold(pp->timers.lock);
     heap_push(pp, t);
   }
+  timers_wake(t->when);
+}
+
+void timers_wake(std::int64_t when) noexcept {
+  if (when == no_timer) return;
   if (sched.timer_sleeping.load(std::memory_order_seq_cst)) {
-    if (t->when < sched.timer_sleep_until.load(std::memory_order_seq_cst)) sched.timer_note.wakeup();
+    if (when < sched.timer_sleep_until.load(std::memory_order_seq_cst)) wake_sleeper();
   } else if (sched.npidle.load(std::memory_order_relaxed) > 0) {
     wakep();  // an idle M will find no work and sleep for this timer
   }
+}
+
+std::size_t timers_count(p* pp) noexcept {
+  spin_guard hold(pp->timers.lock);
+  return pp->timers.nodes.size();
 }
 
 bool timer_delete(timer_node* t) noexcept {
@@ -163,26 +183,40 @@ void timers_clear(p* pp) noexcept {
   }
 }
 
-p* timers_sleep() noexcept {
+p* idle_sleep() noexcept {
   bool expected = false;
   if (!sched.timer_sleeping.compare_exchange_strong(expected, true, std::memory_order_seq_cst)) return nullptr;
   // Until the deadline is known, any new timer wakes us (timer_add compares with no_timer).
   sched.timer_note.clear();
   sched.timer_sleep_until.store(no_timer, std::memory_order_seq_cst);
+  bool poll = netpoll_inited();
+  sched.sleeper_polls.store(poll, std::memory_order_seq_cst);
   std::int64_t next = timers_earliest();
-  if (next == no_timer) {
+  if (next == no_timer && !must_poll()) {
+    sched.sleeper_polls.store(false, std::memory_order_seq_cst);
     sched.timer_sleeping.store(false, std::memory_order_seq_cst);
-    // A timer added after the scan woke no one: look once more.
-    if (timers_earliest() == no_timer) return nullptr;
-    return timers_sleep();
+    // A timer or an I/O waiter that came after the scan woke no one: look once more.
+    if (timers_earliest() == no_timer && !must_poll()) return nullptr;
+    return idle_sleep();
   }
   sched.timer_sleep_until.store(next, std::memory_order_seq_cst);
   std::int64_t now = nanotime();
-  if (next > now) sched.timer_note.sleep_for(next - now);
+  if (poll) {
+    netpoll(next == no_timer ? -1 : std::max<std::int64_t>(next - now, 0));
+  } else if (next > now) {
+    sched.timer_note.sleep_for(next - now);
+  }
   sched.timer_sleep_until.store(no_timer, std::memory_order_seq_cst);
+  sched.sleeper_polls.store(false, std::memory_order_seq_cst);
   sched.timer_sleeping.store(false, std::memory_order_seq_cst);
   spin_guard hold(sched.lock);
   return sched.gcwaiting.load(std::memory_order_relaxed) ? nullptr : pidle_get();
+}
+
+void wake_idle_sleeper_for_io() noexcept {
+  if (sched.timer_sleeping.load(std::memory_order_seq_cst) && !sched.sleeper_polls.load(std::memory_order_seq_cst)) {
+    sched.timer_note.wakeup();
+  }
 }
 
 }  // namespace gmp::detail

@@ -19,9 +19,11 @@
 //      the node's sequence number when popped. fire is the last access of the
 //      runtime to the node (a sleeping goroutine's node is on its stack).
 //   3. delete: under the lock of the heap named by where, if it still is.
-//   4. The idle M that finds no work sleeps on a futex until the earliest
-//      deadline of all Ps (one such M at a time), then takes an idle P and
-//      runs the timers.
+//   4. The idle M that finds no work sleeps until the earliest deadline of all
+//      Ps (one such M at a time), then takes an idle P and runs the timers.
+//      Once a network fd exists it sleeps in netpoll (an I/O event wakes it
+//      too, and a goroutine that parks on I/O makes an M sleep there); before,
+//      on a futex.
 //   Lock order: a timer owner's lock (time.cpp) -> heap lock -> channel lock.
 //
 // Rejected: one global heap (a lock shared by every P's timers); a timer
@@ -61,6 +63,11 @@ struct timer_heap {
 
 // Adds t (t->when set) to the running M's P heap.
 void timer_add(timer_node* t) noexcept;
+// Makes sure an M will fire a timer due at when: wakes the sleeping M if it
+// sleeps until later, or starts one if none sleeps and a P is idle.
+void timers_wake(std::int64_t when) noexcept;
+// How many timers pp's heap holds.
+std::size_t timers_count(p* pp) noexcept;
 // Removes t from its heap; false if it was in none (fired, firing, or never added).
 bool timer_delete(timer_node* t) noexcept;
 // Fires pp's timers whose deadline is <= now; returns how many fired.
@@ -72,9 +79,13 @@ void timers_move(p* from, p* to) noexcept;
 // Drops every timer of pp without firing it, calling each node's drop (end of a run).
 void timers_clear(p* pp) noexcept;
 
-// An idle M without a P: if timers are pending and no other M waits for
-// them, sleeps until the earliest deadline (or until an earlier timer is
-// added), then tries to take an idle P. Returns the P, or nullptr.
-p* timers_sleep() noexcept;
+// An idle M without a P: if timers are pending or goroutines wait for I/O,
+// and no other M sleeps for them, sleeps until the earliest deadline, an
+// earlier timer or (netpoll) an I/O event, then tries to take an idle P.
+// Returns the P, or nullptr.
+p* idle_sleep() noexcept;
+// A goroutine is about to wait in the netpoller: an M sleeping on the timer
+// futex must move into netpoll (Go: the last M to go idle polls).
+void wake_idle_sleeper_for_io() noexcept;
 
 }  // namespace gmp::detail

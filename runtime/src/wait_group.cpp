@@ -33,10 +33,12 @@
 #include "g.hpp"
 #include "gmp/panic.hpp"
 #include "gmp/sync.hpp"
+#include "preempt.hpp"
 
 namespace gmp {
 
 void wait_group::add(int delta) {
+  detail::preempt_check();
   std::uint64_t d = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta)) << 32;
   std::uint64_t s = state_.fetch_add(d, std::memory_order_acq_rel) + d;
   auto v = static_cast<std::int32_t>(s >> 32);
@@ -50,6 +52,7 @@ void wait_group::add(int delta) {
 }
 
 void wait_group::wait() {
+  detail::preempt_check();
   std::uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
     if ((s >> 32) == 0) return;

@@ -162,6 +162,43 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (s == "panic_with_blocked_call") {  // a goroutine in gmp::blocking when main panics
+    gmp::run(opts(2), [] {
+      static int fds[2];
+      if (pipe(fds) != 0) std::_Exit(5);
+      std::atomic<std::uint64_t> id{0};
+      gmp::go([&id] {
+        id = gmp::goid();
+        char c;
+        gmp::blocking([&c] { return read(fds[0], &c, 1); });
+      });
+      while (id.load() == 0 || gmp::counters().blocking_calls == 0) gmp::yield();
+      gmp::sleep(std::chrono::milliseconds(20));  // let it get into read(2)
+      say("blocked_goid=%llu\n", static_cast<unsigned long long>(id.load()));
+      gmp::panic("main gives up");
+    });
+    return 0;
+  }
+
+  if (s == "park_in_blocking") {  // a channel receive inside gmp::blocking
+    gmp::run(opts(1), [] {
+      gmp::chan<int> c(0);
+      gmp::blocking([&c] { return c.recv(); });
+    });
+    say("survived\n");
+    return 0;
+  }
+
+  if (s == "schedtrace_blocking") {  // 5 ms blocking calls for 200 ms, with a P to spare
+    gmp::run(opts(2), [] {
+      for (int i = 0; i < 40; i++) {
+        gmp::sleep(std::chrono::milliseconds(1));  // a new schedtick: the call is not a 10 ms one
+        gmp::blocking([] { std::this_thread::sleep_for(std::chrono::milliseconds(5)); });
+      }
+    });
+    return 0;
+  }
+
   if (s == "big_frame") {  // a goroutine calls a function whose frame exceeds its stack
     gmp::run(opts(2), [] {
       gmp::wait_group wg;

@@ -43,6 +43,36 @@ int maxprocs();
 // Changes the number of Ps while running; returns the previous value (n < 1: query only).
 int set_maxprocs(int n);
 
+// A preemption point: yields if sysmon asked the running goroutine to (it has
+// run for more than 10 ms); otherwise returns at once.
+void preempt_point();
+
+namespace detail {
+
+// Go's entersyscall/exitsyscall around the call in gmp::blocking (proc.cpp).
+void enter_blocking() noexcept;
+void exit_blocking() noexcept;
+
+struct blocking_scope {
+  blocking_scope() noexcept { enter_blocking(); }
+  ~blocking_scope() { exit_blocking(); }
+  blocking_scope(const blocking_scope&) = delete;
+  blocking_scope& operator=(const blocking_scope&) = delete;
+};
+
+}  // namespace detail
+
+// Runs f(), a call that may block its OS thread (a system call, a blocking
+// library), with the goroutine in the syscall state: if it lasts longer than
+// 20 µs, sysmon hands the P to another M, so other goroutines keep running.
+// Returns what f returns; an exception from f propagates. Outside a goroutine
+// it just calls f.
+template <class F>
+decltype(auto) blocking(F&& f) {
+  detail::blocking_scope in_call;
+  return std::invoke(std::forward<F>(f));
+}
+
 namespace detail {
 
 // A source location captured at the caller by default arguments.

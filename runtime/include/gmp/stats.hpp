@@ -17,6 +17,9 @@ struct sched_counters {
   std::uint64_t parks;               // goroutines that blocked
   std::uint64_t g_allocated;         // G structs (each with a stack) ever allocated
   std::uint64_t threads;             // Ms (OS threads) ever started
+  std::uint64_t blocking_calls;      // gmp::blocking calls
+  std::uint64_t handoffs;            // Ps that sysmon took from an M in a blocking call
+  std::uint64_t preemptions;         // goroutines that yielded because sysmon asked them to
 };
 
 // Reads the counters (each is exact; the set is not one atomic snapshot).

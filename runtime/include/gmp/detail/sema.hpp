@@ -24,19 +24,16 @@ enum class wait_reason : std::uint8_t;
 // The spinlock of one wait queue: held for a few instructions, never across a park.
 class GMP_SEMA_TSA(capability("mutex")) wait_lock {
  public:
-  // Takes the lock, spinning, then yielding the thread.
-  void lock() noexcept GMP_SEMA_TSA(acquire_capability()) {
-    if (word_.exchange(1, std::memory_order_acquire) != 0) lock_slow();
-  }
+  // Takes the lock, spinning, then yielding the thread (no preemption while held).
+  void lock() noexcept GMP_SEMA_TSA(acquire_capability());
   // Releases the lock; the last access to the lock word.
-  void unlock() noexcept GMP_SEMA_TSA(release_capability()) { word_.store(0, std::memory_order_release); }
+  void unlock() noexcept GMP_SEMA_TSA(release_capability());
   // Unlocks the wait_lock at l (park's after-switch unlock).
   static void unlock_at(void* l) noexcept GMP_SEMA_TSA(no_thread_safety_analysis) {
     static_cast<wait_lock*>(l)->unlock();
   }
 
  private:
-  void lock_slow() noexcept;
   std::atomic<std::uint32_t> word_{0};
 };
 

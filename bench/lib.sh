@@ -1,0 +1,32 @@
+# bench/lib.sh: what the benchmark scripts (compare.sh, echo.sh, preempt_cost.sh) share.
+# Sourced after `set -euo pipefail`; the calling script's name prefixes every message.
+#   bench_args "$@"          -h prints the script's header comment; any argument else exits 2
+#   die MSG / note MSG       an error (exit 1) / a progress line, on stderr
+#   step NAME LOG CMD...     runs CMD with its output in LOG; on failure shows its end and dies
+#   median                   the median of the numbers on stdin, %.3f
+BENCH_SCRIPT=${0##*/}
+
+die() { echo "$BENCH_SCRIPT: error: $*" >&2; exit 1; }
+note() { echo "$BENCH_SCRIPT: $*" >&2; }
+
+bench_args() {
+  [[ $# -eq 0 ]] && return 0
+  case "$1" in
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "$BENCH_SCRIPT: unknown argument '$1' (settings are environment variables, see -h)" >&2; exit 2 ;;
+  esac
+}
+
+step() {
+  local name=$1 log=$2
+  shift 2
+  note "$name"
+  if ! "$@" >"$log" 2>&1; then
+    echo "----- last lines of $log -----" >&2
+    tail -n 40 "$log" >&2
+    echo "-----" >&2
+    die "$name failed (full log: $log)"
+  fi
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { printf "%.3f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
