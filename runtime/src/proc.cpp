@@ -727,6 +727,8 @@ void ready(g* gp) noexcept {
     runq_put(pp, gp, true);
   } else {
     spin_guard hold(sched.lock);
+    // Woken between runs (an I/O event seen by an idle M): its run ended, it stays abandoned.
+    if (!sched.running.load(std::memory_order_relaxed)) return;
     globrunq_put(gp);
   }
   wakep();

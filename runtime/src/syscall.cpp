@@ -76,10 +76,15 @@ bool reacquire_p(m* mp, p* oldp) noexcept {
 // On g0, after a blocking call found no P: queue the G (on a P that became
 // idle, else globally); the scheduler loop then stops the M if it has no P.
 void after_blocking_exit(m* mp, g* gp) noexcept {
-  if (gp->generation != sched.generation.load(std::memory_order_relaxed)) return;  // its run ended: abandoned
   p* pp = nullptr;
   {
     spin_guard hold(sched.lock);
+    // Its run ended (end_run sets running false under this lock, after emptying the queues):
+    // abandoned, it must never run in a later run.
+    if (!sched.running.load(std::memory_order_relaxed) ||
+        gp->generation != sched.generation.load(std::memory_order_relaxed)) {
+      return;
+    }
     if (!sched.gcwaiting.load(std::memory_order_relaxed)) pp = pidle_get();
     if (pp == nullptr) {
       transition(gp, gstatus::syscall, gstatus::runnable);
