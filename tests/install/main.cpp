@@ -13,19 +13,19 @@
 
 namespace {
 
-__attribute__((noinline)) long step(long x) { return x * 6364136223846793005L + 1; }
+__attribute__((noinline)) unsigned long step(unsigned long x) { return x * 6364136223846793005UL + 1; }
 
 // Whether main runs again, with one P, while a goroutine spins in preemptible code for 2 s.
 bool spinner_preempted() {
   using clock = std::chrono::steady_clock;
   auto waited = clock::duration::zero();
-  std::atomic<long> sink{0};  // keeps the loop's work
+  std::atomic<unsigned long> sink{0};  // keeps the loop's work
   gmp::run(gmp::options{.maxprocs = 1}, [&] {
     std::atomic<bool> stop{false};
     gmp::wait_group wg;
     wg.add(1);
     gmp::go([&] {
-      long x = 1;
+      unsigned long x = 1;
       for (auto until = clock::now() + std::chrono::seconds(2); !stop.load() && clock::now() < until;) x = step(x);
       sink = x;
       wg.done();

@@ -4,16 +4,16 @@
 namespace gmp_test {
 namespace {
 
-__attribute__((noinline)) long step(long x) { return x * 6364136223846793005L + 1442695040888963407L; }
+__attribute__((noinline)) unsigned long step(unsigned long x) { return x * 6364136223846793005UL + 1442695040888963407UL; }
 
 }  // namespace
 
 long spin_instrumented(const std::atomic<bool>& stop, std::chrono::steady_clock::time_point give_up) {
-  long x = 1;
+  unsigned long x = 1;
   while (!stop.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < give_up) {
     for (int i = 0; i < 1000; i++) x = step(x);
   }
-  return x;
+  return static_cast<long>(x >> 1);
 }
 
 }  // namespace gmp_test
