@@ -78,14 +78,14 @@ void hchan::check_invariants() {
 }
 
 void buf_put(hchan* c, void* elem) {
-  no_preempt user_code;  // element constructors run under the channel lock
+  no_preempt user_code(c->ops->runs_user_code);  // element constructors run under the channel lock
   c->ops->put(c->slot(c->sendx), elem);
   if (++c->sendx == c->cap) c->sendx = 0;
   c->count++;
 }
 
 void buf_take(hchan* c, void* out) {
-  no_preempt user_code;
+  no_preempt user_code(c->ops->runs_user_code);
   void* s = c->slot(c->recvx);
   c->ops->take(out, s);
   c->ops->destroy(s);
@@ -94,7 +94,7 @@ void buf_take(hchan* c, void* out) {
 }
 
 g* send_direct(hchan* c, sudog* r, void* elem) {
-  no_preempt user_code;
+  no_preempt user_code(c->ops->runs_user_code);
   c->ops->take(r->elem, elem);
   r->success = true;
   r->gp->param = r;
@@ -102,7 +102,7 @@ g* send_direct(hchan* c, sudog* r, void* elem) {
 }
 
 g* recv_direct(hchan* c, sudog* s, void* out) {
-  no_preempt user_code;
+  no_preempt user_code(c->ops->runs_user_code);
   if (c->cap == 0) {
     c->ops->take(out, s->elem);
   } else {
@@ -161,7 +161,7 @@ void chan_free(hchan* c) noexcept {
   std::size_t align = c->ops->align > alignof(hchan) ? c->ops->align : alignof(hchan);
   {
     spin_guard hold(c->lock);
-    no_preempt user_code;
+    no_preempt user_code(c->ops->runs_user_code);
     if (c->recvq.first != nullptr || c->sendq.first != nullptr) {
       fatal("gmp: channel destroyed while goroutines wait on it");
     }

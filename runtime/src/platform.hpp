@@ -45,7 +45,7 @@ namespace gmp::detail {
 // Runtime critical sections this thread is in, where a preemption safe point
 // does not yield (preempt.hpp): element moves under a channel lock and, where
 // runtime_marks_critical, spinlocks held.
-extern thread_local int preempt_off __attribute__((tls_model("initial-exec")));
+extern constinit thread_local int preempt_off __attribute__((tls_model("initial-exec")));
 
 // Whether the runtime marks its own critical sections for preemption: only an
 // unoptimized runtime calls inline library functions out of line, where the

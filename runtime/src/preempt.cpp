@@ -6,8 +6,8 @@
 
 namespace gmp::detail {
 
-thread_local int preempt_off = 0;
-thread_local bool in_switch = false;
+constinit thread_local int preempt_off = 0;
+constinit thread_local bool in_switch = false;
 
 void preempt_one(p* pp) noexcept {
   m* mp = pp->owner.load(std::memory_order_acquire);
@@ -47,7 +47,7 @@ void preempt_point() { detail::preempt_check(); }
 // calls gmp_preempt_safe_point), elsewhere the enter and exit hooks of
 // -finstrument-functions.
 extern "C" {
-thread_local bool* gmp_preempt_flag = nullptr;
+constinit thread_local bool* gmp_preempt_flag = nullptr;
 __attribute__((no_instrument_function)) void gmp_preempt_safe_point() { gmp::detail::preempt_check(); }
 __attribute__((no_instrument_function)) void __cyg_profile_func_enter_bare() { gmp::detail::preempt_check(); }
 __attribute__((no_instrument_function)) void __cyg_profile_func_enter(void*, void*) { gmp::detail::preempt_check(); }

@@ -32,7 +32,7 @@ namespace gmp::detail {
 
 // A goroutine switch is in progress on this thread (set before a G is taken off a queue,
 // cleared by the receiving side's run_after); kept only where runtime_marks_critical.
-extern thread_local bool in_switch __attribute__((tls_model("initial-exec")));
+extern constinit thread_local bool in_switch __attribute__((tls_model("initial-exec")));
 
 // Marks (or ends) a switch in progress, in builds that need it (platform.hpp).
 inline void mark_switch(bool on) noexcept {
@@ -50,15 +50,23 @@ inline void preempt_check() noexcept {
   if (GMP_UNLIKELY(mp != nullptr && preempt_requested(mp))) preempt_yield(mp);
 }
 
-// No safe point yields while one exists (a runtime lock is held around user code).
-struct no_preempt {
-  no_preempt() noexcept { ++preempt_off; }
-  ~no_preempt() { --preempt_off; }
+// No safe point yields while one exists, if `on` (a runtime lock is held around user code).
+class no_preempt {
+ public:
+  explicit no_preempt(bool on = true) noexcept : on_(on) {
+    if (on_) ++preempt_off;
+  }
+  ~no_preempt() {
+    if (on_) --preempt_off;
+  }
   no_preempt(const no_preempt&) = delete;
   no_preempt& operator=(const no_preempt&) = delete;
+
+ private:
+  bool on_;
 };
 
 }  // namespace gmp::detail
 
 // The running M's preempt flag (null on threads that are not Ms), for __fentry__ (fentry_x86_64.S).
-extern "C" thread_local bool* gmp_preempt_flag __attribute__((tls_model("initial-exec")));
+extern "C" constinit thread_local bool* gmp_preempt_flag __attribute__((tls_model("initial-exec")));

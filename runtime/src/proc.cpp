@@ -74,7 +74,7 @@ constinit immortal<sched_state> sched_storage;
 sched_state& sched = sched_storage.value;
 alignas(cache_line) std::atomic<decision_source*> active_policy{nullptr};
 std::atomic<runtime_hooks*> active_hooks{nullptr};
-thread_local m* tls_m = nullptr;
+constinit thread_local m* tls_m = nullptr;
 
 namespace {
 counter_block shared_counters;  // events counted outside any M
@@ -698,13 +698,16 @@ g* current_g_or_die(const char* what) noexcept {
   return gp;
 }
 
+// A goroutine inside gmp::blocking has no P to park from.
+[[noreturn]] __attribute__((noinline, cold)) void die_parking_in_blocking(wait_reason reason) noexcept {
+  fatal(std::string("gmp::blocking: the call blocked on a gmp primitive (") + std::string(wait_reason_text(reason)) +
+        "); block on it outside gmp::blocking");
+}
+
 void park(wait_reason reason, const void* object, void (*unlock)(void*), void* lock) noexcept {
   m* mp = tls_m;  // once, before any switch
   g* gp = mp->curg.load(std::memory_order_relaxed);
-  if (GMP_UNLIKELY(mp->cur_p.load(std::memory_order_relaxed) == nullptr)) {
-    fatal(std::string("gmp::blocking: the call blocked on a gmp primitive (") + std::string(wait_reason_text(reason)) +
-          "); block on it outside gmp::blocking");
-  }
+  if (GMP_UNLIKELY(mp->cur_p.load(std::memory_order_relaxed) == nullptr)) die_parking_in_blocking(reason);
   gp->reason.store(reason, std::memory_order_relaxed);
   gp->wait_object = object;
   gp->wait_since_ns = sched.coarse_clock.load(std::memory_order_relaxed);

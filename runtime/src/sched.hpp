@@ -70,29 +70,30 @@ struct alignas(cache_line) p {
 };
 
 struct alignas(cache_line) m {
-  int id = 0;
-  context g0;  // the thread's own stack, where the scheduler loop runs
+  // What every switch reads or writes, on one cache line (written by this M only, but for preempt).
   std::atomic<g*> curg{nullptr};
   std::atomic<p*> cur_p{nullptr};
+  // The after-switch action (see proc.cpp): run by whoever is switched to.
+  void (*after)(m*, g*) = nullptr;
+  g* after_g = nullptr;
+  void (*after_unlock)(void*) = nullptr;
+  void* after_lock = nullptr;
+  eh_state* eh_globals = nullptr;  // this thread's C++ exception globals
+  bool preempt = false;  // sysmon asks the running G to yield (cleared at each switch); see preempt_requested
+
+  int id = 0;
+  context g0;  // the thread's own stack, where the scheduler loop runs
   p* nextp = nullptr;  // handed over by startm before the wake-up
   std::atomic<bool> spinning{false};
   std::atomic<bool> idle{false};
   std::atomic<bool> in_blocking{false};  // in a blocking call (gmp::blocking)
   int blocking_depth = 0;                 // nested gmp::blocking calls of the running G
   p* oldp = nullptr;                      // the P it left in syscall state, to take back
-  bool preempt = false;  // sysmon asks the running G to yield (cleared at each switch); see preempt_requested
   m* link = nullptr;     // sched.midle
   m* all_link = nullptr;  // sched.allm, never removed
   counter_block counters;
   note park;
   std::uint32_t rand_state = 0;
-  eh_state* eh_globals = nullptr;  // this thread's C++ exception globals
-
-  // The after-switch action (see proc.cpp): run by whoever is switched to.
-  void (*after)(m*, g*) = nullptr;
-  g* after_g = nullptr;
-  void (*after_unlock)(void*) = nullptr;
-  void* after_lock = nullptr;
 };
 
 // A growable FIFO ring of G pointers (the global run queue). An array rather
@@ -196,7 +197,7 @@ std::uint64_t counter_total(counter c) noexcept;
 // The M of this OS thread. Read it once at the top of an entry point, before
 // anything can switch goroutines (a goroutine may resume on another thread);
 // after a switch, use this_m().
-extern thread_local m* tls_m __attribute__((tls_model("initial-exec")));
+extern constinit thread_local m* tls_m __attribute__((tls_model("initial-exec")));
 // The M running on this OS thread (nullptr outside the runtime's threads).
 m* this_m() noexcept;
 // The running goroutine (nullptr on g0 or outside the runtime).

@@ -3,8 +3,10 @@
 // Concepts
 //   sysmon runs on its own OS thread without a P, from the first gmp::run on.
 //   It sleeps 20 µs, doubling after 1 ms without anything to do up to 10 ms
-//   (Go's adaptive delay), and sleeps on sched.sysmon_note while no P is busy
-//   (startm wakes it). Each round:
+//   (Go's adaptive delay), and sleeps on sched.sysmon_note once no P has been
+//   busy for 50 rounds (startm wakes it; the 50 rounds keep a program whose
+//   Ps are all idle for a moment, again and again, from paying a futex wake
+//   at each startm). Each round:
 //   1. netpoll(0) if nobody has polled for 10 ms (all Ps busy with goroutines
 //      that never look for work, and no idle M blocked in netpoll);
 //   2. retake: a P whose M is still in the blocking call it was in one round
@@ -179,6 +181,7 @@ void* sysmon_main(void*) {
   const env_settings& e = env();
   std::int64_t delay_us = delay_min_us;
   int idle_rounds = 0;
+  int quiet_rounds = 0;  // in a row with nothing to watch
   std::int64_t last_trace = nanotime();
   for (;;) {
     if (idle_rounds == 0) {
@@ -188,9 +191,10 @@ void* sysmon_main(void*) {
     }
     timespec ts{0, static_cast<long>(delay_us * 1000)};
     nanosleep(&ts, nullptr);
-    if (e.schedtrace_ms <= 0 && nothing_to_watch()) {
+    quiet_rounds = nothing_to_watch() ? quiet_rounds + 1 : 0;
+    if (e.schedtrace_ms <= 0 && quiet_rounds > idle_rounds_before_backoff) {
       wait_for_work();
-      idle_rounds = 0;
+      idle_rounds = quiet_rounds = 0;
       continue;
     }
     std::int64_t now = nanotime();

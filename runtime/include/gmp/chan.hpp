@@ -30,16 +30,23 @@ struct elem_ops {
   void (*put)(void* slot, void* from) noexcept;   // constructs *slot from std::move(*from) (from: T*)
   void (*take)(void* to, void* from) noexcept;    // to->emplace(std::move(*from)) (to: std::optional<T>*)
   void (*destroy)(void* slot) noexcept;           // ~T() of *slot
+  bool runs_user_code;  // T's moves or destructor are not trivial (may reach a preemption safe point)
 };
 
+// The element functions run under the channel's lock: never a preemption safe
+// point themselves (no_instrument_function: also no -pg/-mfentry hook), and
+// for types with user-written moves the channel marks the section (preempt.hpp).
 template <class T>
 struct elem_ops_of {
-  static void put(void* slot, void* from) noexcept { ::new (slot) T(std::move(*static_cast<T*>(from))); }
-  static void take(void* to, void* from) noexcept {
+  __attribute__((no_instrument_function)) static void put(void* slot, void* from) noexcept {
+    ::new (slot) T(std::move(*static_cast<T*>(from)));
+  }
+  __attribute__((no_instrument_function)) static void take(void* to, void* from) noexcept {
     static_cast<std::optional<T>*>(to)->emplace(std::move(*static_cast<T*>(from)));
   }
-  static void destroy(void* slot) noexcept { static_cast<T*>(slot)->~T(); }
-  static constexpr elem_ops value{sizeof(T), alignof(T), &put, &take, &destroy};
+  __attribute__((no_instrument_function)) static void destroy(void* slot) noexcept { static_cast<T*>(slot)->~T(); }
+  static constexpr elem_ops value{sizeof(T), alignof(T), &put, &take, &destroy,
+                                  !(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>)};
 };
 
 // The part of a channel that handles touch inline: its reference count.
