@@ -11,8 +11,9 @@
 //   that it runs after everything queued locally; its P first fires its due
 //   timers (Go's schedule() checks them at every switch).
 //   A safe point yields only outside the runtime's critical sections.
-//   preempt_off counts element moves under a channel lock (user constructors,
-//   perhaps built with gmp_enable_preemption). An unoptimized runtime can
+//   preempt_off counts element moves under a channel lock for element types
+//   with user-written moves (perhaps built with gmp_enable_preemption; the
+//   element functions themselves are never instrumented). An unoptimized runtime can
 //   also reach a function-entry safe point itself: it calls inline library
 //   functions out of line, and the linker may pick the user's instrumented
 //   copy. Such builds (runtime_marks_critical, platform.hpp) also count
