@@ -184,6 +184,10 @@ void timers_clear(p* pp) noexcept {
 }
 
 p* idle_sleep() noexcept {
+  // Nothing to sleep for (the common case of an M going idle): touch no shared state. A timer
+  // added from now on finds no sleeper and starts an M (timers_wake), an I/O waiter's own M
+  // comes here after parking it.
+  if (timers_earliest() == no_timer && !must_poll()) return nullptr;
   bool expected = false;
   if (!sched.timer_sleeping.compare_exchange_strong(expected, true, std::memory_order_seq_cst)) return nullptr;
   // Until the deadline is known, any new timer wakes us (timer_add compares with no_timer).
