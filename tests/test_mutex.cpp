@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "conformance.hpp"
 #include "g.hpp"
 #include "mutex.hpp"
 #include "support.hpp"
@@ -16,15 +17,8 @@ using gmp::detail::mutex_access;
 using gmp_test::run_procs;
 using namespace std::chrono_literals;
 
-namespace {
-
-// Yields until n more goroutines than base have parked, then until their parks completed.
-void wait_parks(std::uint64_t base, std::uint64_t n) {
-  while (gmp::counters().parks < base + n) gmp::yield();
-  for (int i = 0; i < 50; i++) gmp::yield();
-}
-
-}  // namespace
+// These tests count parks one goroutine at a time: no settling sleep after each.
+constexpr std::chrono::milliseconds no_settle{0};
 
 TEST_CASE("a contended mutex loses no increment", "[mutex]") {
   int procs = GENERATE(1, 2, 4);
@@ -151,7 +145,7 @@ TEST_CASE("a goroutine blocked on a mutex parks, and the holder's P keeps runnin
         mu.unlock();
         wg.done();
       });
-      wait_parks(base + static_cast<std::uint64_t>(i), 1);
+      gmp_test::wait_parks(base + static_cast<std::uint64_t>(i), 1, no_settle);
     }
     waiters_seen = mutex_access::waiters(mu);
     mu.unlock();
@@ -272,7 +266,7 @@ TEST_CASE("sema wakes waiters in FIFO order - a lifo acquire waits at the front"
         order.push_back(i);
         wg.done();
       });
-      wait_parks(base + static_cast<std::uint64_t>(i), 1);  // queued one after the other
+      gmp_test::wait_parks(base + static_cast<std::uint64_t>(i), 1, no_settle);  // queued one after the other
     }
     s.check_invariants();
     for (int i = 0; i < 4; i++) {
@@ -314,7 +308,7 @@ TEST_CASE("sema remembers units released before acquire, and release(n) wakes n"
         wg.done();
       });
     }
-    wait_parks(base, 3);
+    gmp_test::wait_parks(base, 3, no_settle);
     s.release(3);
     wg.wait();
     woke = n.load();
@@ -336,7 +330,7 @@ TEST_CASE("sema release with handoff runs the woken waiter before the releaser g
       ran = true;
       wg.done();
     });
-    wait_parks(base, 1);
+    gmp_test::wait_parks(base, 1, no_settle);
     s.release(1, true);
     ran_first = ran.load();
     wg.wait();

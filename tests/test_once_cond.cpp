@@ -4,25 +4,20 @@
 #include <gmp/gmp.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "conformance.hpp"
 #include "g.hpp"
 #include "support.hpp"
 
 using gmp_test::run_procs;
 
-namespace {
-
-// Yields until n more goroutines than base have parked, then until their parks completed.
-void wait_parks(std::uint64_t base, std::uint64_t n) {
-  while (gmp::counters().parks < base + n) gmp::yield();
-  for (int i = 0; i < 50; i++) gmp::yield();
-}
-
-}  // namespace
+// These tests count parks one goroutine at a time: no settling sleep after each.
+constexpr std::chrono::milliseconds no_settle{0};
 
 TEST_CASE("once runs its function exactly once, and every caller sees it finished", "[once]") {
   int procs = GENERATE(1, 2, 4);
@@ -115,7 +110,7 @@ TEST_CASE("cond signal wakes one waiter, the longest waiting", "[cond]") {
         woke++;
         wg.done();
       });
-      wait_parks(base, 1);  // waiters take their tickets in order 0..n-1
+      gmp_test::wait_parks(base, 1, no_settle);  // waiters take their tickets in order 0..n-1
     }
     for (int i = 0; i < n; i++) {
       cv.signal();
@@ -154,7 +149,7 @@ TEST_CASE("cond broadcast wakes every waiter", "[cond]") {
         wg.done();
       });
     }
-    wait_parks(base, n);
+    gmp_test::wait_parks(base, n, no_settle);
     {
       std::lock_guard<gmp::mutex> hold(mu);
       go_on = true;
@@ -183,7 +178,7 @@ TEST_CASE("a signal with no waiter is not remembered by a later wait", "[cond]")
       woke = true;
       wg.done();
     });
-    wait_parks(base, 1);
+    gmp_test::wait_parks(base, 1, no_settle);
     woke_early = woke.load();
     cv.signal();
     wg.wait();

@@ -3,24 +3,19 @@
 #include <gmp/gmp.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>
 
+#include "conformance.hpp"
 #include "support.hpp"
 
 using gmp_test::run_procs;
 
-namespace {
-
-// Yields until n more goroutines than base have parked, then until their parks completed.
-void wait_parks(std::uint64_t base, std::uint64_t n) {
-  while (gmp::counters().parks < base + n) gmp::yield();
-  for (int i = 0; i < 50; i++) gmp::yield();
-}
-
-}  // namespace
+// These tests count parks one goroutine at a time: no settling sleep after each.
+constexpr std::chrono::milliseconds no_settle{0};
 
 TEST_CASE("writers exclude everyone, readers see consistent state", "[rwmutex]") {
   int procs = GENERATE(1, 2, 4);
@@ -104,7 +99,7 @@ TEST_CASE("a pending writer blocks new readers, which go after it", "[rwmutex]")
       rw.unlock();
       wg.done();
     });
-    wait_parks(base, 1);
+    gmp_test::wait_parks(base, 1, no_settle);
     try_shared_while_pending = rw.try_lock_shared();
     gmp::go([&] {
       rw.lock_shared();  // a new reader: must wait behind the pending writer
@@ -112,7 +107,7 @@ TEST_CASE("a pending writer blocks new readers, which go after it", "[rwmutex]")
       rw.unlock_shared();
       wg.done();
     });
-    wait_parks(base + 1, 1);
+    gmp_test::wait_parks(base + 1, 1, no_settle);
     note("first reader leaves");
     rw.unlock_shared();
     wg.wait();
@@ -197,7 +192,7 @@ TEST_CASE("readers parked behind a writer all get in when it unlocks", "[rwmutex
         wg.done();
       });
     }
-    wait_parks(base, 10);
+    gmp_test::wait_parks(base, 10, no_settle);
     rw.unlock();
     wg.wait();
     readers_in = in.load();
@@ -224,7 +219,7 @@ TEST_CASE("a shared_mutex may be destroyed by a reader that the writer's unlock 
         delete rw;
         wg.done();
       });
-      wait_parks(base, 1);
+      gmp_test::wait_parks(base, 1, no_settle);
       rw->unlock();
       wg.wait();
       completed++;

@@ -37,9 +37,11 @@ std::string panic_text(F&& f) {
 
 // From a goroutine: yields until the scheduler's park counter reaches base + n (read base with
 // gmp::counters().parks before starting the goroutines that will block), then lets the parked
-// goroutines settle on their wait queues. Parks of other goroutines count too: use it where the
-// test controls every goroutine. Returns false (after 20 s) if they never parked.
-inline bool wait_parks(std::uint64_t base, std::uint64_t n) {
+// goroutines settle on their wait queues (100 yields, then `settle` of the OS thread's time).
+// Parks of other goroutines count too: use it where the test controls every goroutine. Returns
+// false (after 20 s) if they never parked.
+inline bool wait_parks(std::uint64_t base, std::uint64_t n,
+                       std::chrono::milliseconds settle = std::chrono::milliseconds(20)) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (gmp::counters().parks < base + n) {
     if (std::chrono::steady_clock::now() > deadline) return false;
@@ -47,7 +49,7 @@ inline bool wait_parks(std::uint64_t base, std::uint64_t n) {
   }
   // A parked goroutine's state becomes waiting just after it leaves its stack.
   for (int i = 0; i < 100; i++) gmp::yield();
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (settle.count() > 0) std::this_thread::sleep_for(settle);
   return true;
 }
 
