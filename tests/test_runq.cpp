@@ -100,7 +100,7 @@ TEST_CASE("runq: head and tail wrap around 2^32", "[runq]") {
   CHECK(q.size() == 256);
   for (std::uint64_t i = 0; i < 200; i++) REQUIRE(q.get()->id == i);
   runq thief;
-  std::uint32_t n = q.grab(thief, false, false);  // 56 left: takes 28 across the wrap
+  std::uint32_t n = q.grab(thief, false, nullptr);  // 56 left: takes 28 across the wrap
   CHECK(n == 28);
   thief.tail.store(n);
   CHECK(drain(thief) == iota_ids(200, 228));
@@ -127,7 +127,7 @@ TEST_CASE("runq: grab moves the older half into the thief's ring, unpublished", 
   tokens t(count);
   runq victim, thief;
   for (std::size_t i = 0; i < count; i++) victim.try_push(t[i]);
-  std::uint32_t n = victim.grab(thief, false, false);
+  std::uint32_t n = victim.grab(thief, false, nullptr);
   std::uint32_t expect = static_cast<std::uint32_t>(count - count / 2);
   CHECK(n == expect);
   // The thief's owner publishes its tail (runq_steal does): until then it looks empty.
@@ -142,21 +142,47 @@ TEST_CASE("runq: grab takes runnext only from an empty ring and only when asked"
   tokens t(2);
   runq victim, thief;
   victim.next.store(t[0]);
-  CHECK(victim.grab(thief, false, false) == 0);
+  CHECK(victim.grab(thief, false, nullptr) == 0);
   CHECK(victim.next.load() == t[0]);
-  CHECK(victim.grab(thief, true, false) == 1);
+  CHECK(victim.grab(thief, true, nullptr) == 1);
   CHECK(victim.next.load() == nullptr);
   CHECK(thief.slots[0].load() == t[0]);
   // With entries in the ring, runnext stays.
   victim.next.store(t[0]);
   victim.try_push(t[1]);
   runq thief2;
-  CHECK(victim.grab(thief2, true, false) == 1);
+  CHECK(victim.grab(thief2, true, nullptr) == 1);
   CHECK(thief2.slots[0].load() == t[1]);
   CHECK(victim.next.load() == t[0]);
   // An empty victim gives nothing.
   runq empty_victim, thief3;
-  CHECK(empty_victim.grab(thief3, true, true) == 0);
+  std::atomic<std::uint32_t> still_tick{7};
+  CHECK(empty_victim.grab(thief3, true, &still_tick) == 0);
+}
+
+TEST_CASE("runq: runnext of a running owner is taken only if the owner did not schedule meanwhile",
+          "[runq]") {
+  tokens t(1);
+  runq victim, thief;
+  std::atomic<std::uint32_t> tick{0};
+  std::atomic<bool> stop{false};
+  std::thread owner([&] {  // schedules all the time, as one side of a ping-pong does
+    while (!stop.load()) tick.fetch_add(1);
+  });
+  while (tick.load() == 0) std::this_thread::yield();
+  // The OS may stop the owner thread during a wait: count, and put a taken G back.
+  int taken = 0;
+  for (int i = 0; i < 100; i++) {
+    victim.next.store(t[0]);
+    if (victim.grab(thief, true, &tick) != 0) taken++;
+  }
+  stop = true;
+  owner.join();
+  CHECK(taken < 50);
+  victim.next.store(t[0]);
+  CHECK(victim.grab(thief, true, &tick) == 1);  // the owner is stuck in one G: take it
+  CHECK(victim.next.load() == nullptr);
+  CHECK(thief.slots[0].load() == t[0]);
 }
 
 TEST_CASE("runq: one owner and two thieves never lose or duplicate an entry", "[runq][concurrent]") {
@@ -169,13 +195,14 @@ TEST_CASE("runq: one owner and two thieves never lose or duplicate an entry", "[
   std::atomic<long> stolen{0};
   auto consume = [&](g* gp) { seen[gp->id].fetch_add(1); };
 
+  std::atomic<std::uint32_t> owner_tick{0};  // never moves: runnext may always be taken
   auto thief = [&](int which) {
     runq mine;
     std::uint32_t iter = 0;
     for (;;) {
       bool finished = owner_done.load();
       std::uint32_t tail = mine.tail.load(std::memory_order_relaxed);
-      std::uint32_t got = victim.grab(mine, (iter++ + static_cast<std::uint32_t>(which)) % 3 == 0, true);
+      std::uint32_t got = victim.grab(mine, (iter++ + static_cast<std::uint32_t>(which)) % 3 == 0, &owner_tick);
       if (got != 0) {
         stolen += got;
         mine.tail.store(tail + got, std::memory_order_release);

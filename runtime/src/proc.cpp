@@ -393,7 +393,7 @@ void resetspinning(m* mp) noexcept {
 g* runq_steal(m* mp, p* pp, p* victim, bool steal_next) noexcept {
   std::uint32_t t = pp->q.tail.load(std::memory_order_relaxed);
   bool victim_running = victim->status.load(std::memory_order_relaxed) == pstatus::running;
-  std::uint32_t n = victim->q.grab(pp->q, steal_next, victim_running);
+  std::uint32_t n = victim->q.grab(pp->q, steal_next, victim_running ? &victim->schedtick : nullptr);
   if (n == 0) return nullptr;
   count(mp, counter::steals);
   count(mp, counter::stolen, n);

@@ -15,7 +15,12 @@
 //      head, claimed by CAS of head.
 //   3. grab (thief): read head and tail (acquire), copy half of the ring into
 //      the thief's own ring, then CAS head; on failure retry. Only when the ring
-//      is empty, and only if asked, take runnext.
+//      is empty, and only if asked, take runnext. From a running P, first wait
+//      3 µs (Go's usleep(3)) and give up if the owner scheduled meanwhile (its
+//      schedtick moved): it is switching quickly, as a producer/consumer pair
+//      does, and will run its runnext itself; taking it would split the pair
+//      across two Ps. A runnext G that waits while its owner's G runs on is
+//      taken, as in Go.
 //   With a single P there are no thieves, so the owner uses plain stores.
 //   Invariant: 0 <= tail - head <= 256; slots in [head, tail) hold runnable Gs
 //   owned by this queue.
@@ -116,9 +121,9 @@ struct runq {
   }
 
   // Thief: moves half of this queue into `into` (owned by the caller) starting at its tail;
-  // returns how many.
-  // When taking runnext from a running P, first give its owner a moment to run it.
-  std::uint32_t grab(runq& into, bool take_next, bool owner_running) noexcept {
+  // returns how many. `owner_tick` is the running owner's schedtick (nullptr: owner not
+  // running): runnext is taken only if the owner has not scheduled during a 3 µs wait.
+  std::uint32_t grab(runq& into, bool take_next, const std::atomic<std::uint32_t>* owner_tick) noexcept {
     std::uint32_t into_tail = into.tail.load(std::memory_order_relaxed);
     for (;;) {
       std::uint32_t h = head.load(std::memory_order_acquire);
@@ -127,11 +132,13 @@ struct runq {
       n = n - n / 2;
       if (n == 0) {
         if (!take_next) return 0;
-        if (owner_running) {
+        if (owner_tick != nullptr) {
           // Go's usleep(3): leave the CPU (on a small machine it is the
           // owner's) rather than spin on it.
+          std::uint32_t tick = owner_tick->load(std::memory_order_relaxed);
           timespec pause{0, 3000};
           nanosleep(&pause, nullptr);
+          if (owner_tick->load(std::memory_order_relaxed) != tick) return 0;
         }
         g* nx = next.load(std::memory_order_acquire);
         if (nx == nullptr) return 0;
