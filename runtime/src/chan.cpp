@@ -23,6 +23,7 @@
 // only for the empty/full checks of non-blocking operations; the locked path
 // keeps every invariant in one place) and a std::mutex (sleeps the M).
 #include "chan.hpp"
+#include "race_edges.hpp"
 
 #include <cstdlib>
 #include <new>
@@ -77,43 +78,116 @@ void hchan::check_invariants() {
   if (!ok) fatal("gmp: channel invariant broken");
 }
 
+// ---- happens-before edges (race_edges.hpp), as chan.go's racesync and racenotify ----
+
+namespace {
+
+// The sync address of buffer position i (Go's chanbuf(c, i)); an unbuffered channel has one.
+const void* race_slot(const hchan* c, std::size_t i) noexcept {
+  return c->cap == 0 ? static_cast<const void*>(&c->recvq) : c->slot(i);
+}
+
+// Go's racesync, for the detector: an unbuffered hand-off orders both goroutines' pasts
+// before both go on.
+__attribute__((noinline, cold)) void race_handoff(const hchan* c, g* other) noexcept {
+  const void* s = race_slot(c, 0);
+  race_edge(edge::release, nullptr, s);
+  race_edge(edge::acquire, other, s);
+  race_edge(edge::release, other, s);
+  race_edge(edge::acquire, nullptr, s);
+}
+
+// Go's racenotify, for the detector, at buffer position i for gp (nullptr: the running
+// goroutine): the k-th send happens before the k-th receive completes, and the k-th
+// receive before the (k+cap)-th send completes.
+__attribute__((noinline, cold)) void race_slot_edge(const hchan* c, std::size_t i, g* gp = nullptr) noexcept {
+  race_edge(edge::release_acquire, gp, race_slot(c, i));
+}
+
+// For the detector, a value passed between a sender and a receiver: as Go, a buffered
+// channel's hand-off goes through the slot at recvx (the running goroutine's side first),
+// which it uses up.
+__attribute__((noinline, cold)) void race_direct(hchan* c, g* other) noexcept GMP_REQUIRES(c->lock) {
+  if (c->cap == 0) return race_handoff(c, other);
+  race_slot_edge(c, c->recvx);
+  race_slot_edge(c, c->recvx, other);
+  if (++c->recvx == c->cap) c->recvx = 0;
+  c->sendx = c->recvx;
+}
+
+// For the detector, a receive from a full buffer whose oldest sender waits: the receiver
+// takes the slot's value, the sender's value takes its place.
+__attribute__((noinline, cold)) void race_rotate(const hchan* c, g* sender) noexcept GMP_REQUIRES(c->lock) {
+  race_slot_edge(c, c->recvx);
+  race_slot_edge(c, c->recvx, sender);
+}
+
+}  // namespace
+
+// Element constructors and destructors run under the channel lock: no safe point in them.
+
 void buf_put(hchan* c, void* elem) {
-  no_preempt user_code(c->ops->runs_user_code);  // element constructors run under the channel lock
-  c->ops->put(c->slot(c->sendx), elem);
+  void* slot = c->slot(c->sendx);
+  if (GMP_UNLIKELY(race_on)) race_slot_edge(c, c->sendx);
+  tsan_acquire(slot);
+  {
+    no_preempt user_code(c->ops->runs_user_code);
+    c->ops->put(slot, elem);
+  }
+  tsan_release(slot);
   if (++c->sendx == c->cap) c->sendx = 0;
   c->count++;
 }
 
 void buf_take(hchan* c, void* out) {
-  no_preempt user_code(c->ops->runs_user_code);
-  void* s = c->slot(c->recvx);
-  c->ops->take(out, s);
-  c->ops->destroy(s);
+  void* slot = c->slot(c->recvx);
+  if (GMP_UNLIKELY(race_on)) race_slot_edge(c, c->recvx);
+  tsan_acquire(slot);
+  {
+    no_preempt user_code(c->ops->runs_user_code);
+    c->ops->take(out, slot);
+    c->ops->destroy(slot);
+  }
+  tsan_release(slot);
   if (++c->recvx == c->cap) c->recvx = 0;
   c->count--;
 }
 
 g* send_direct(hchan* c, sudog* r, void* elem) {
-  no_preempt user_code(c->ops->runs_user_code);
-  c->ops->take(r->elem, elem);
+  if (GMP_UNLIKELY(race_on)) race_direct(c, r->gp);
+  tsan_acquire(r->gp);  // the receiver released at its g before it parked
+  {
+    no_preempt user_code(c->ops->runs_user_code);
+    c->ops->take(r->elem, elem);
+  }
+  tsan_release(r->gp);  // acquired there by the receiver once woken
   r->success = true;
   r->gp->param = r;
   return r->gp;
 }
 
 g* recv_direct(hchan* c, sudog* s, void* out) {
-  no_preempt user_code(c->ops->runs_user_code);
+  tsan_acquire(s->gp);
   if (c->cap == 0) {
+    if (GMP_UNLIKELY(race_on)) race_handoff(c, s->gp);
+    no_preempt user_code(c->ops->runs_user_code);
     c->ops->take(out, s->elem);
   } else {
     // The buffer is full: the oldest value goes out, the sender's takes its slot.
+    if (GMP_UNLIKELY(race_on)) race_rotate(c, s->gp);
     void* slot = c->slot(c->recvx);
-    c->ops->take(out, slot);
-    c->ops->destroy(slot);
-    c->ops->put(slot, s->elem);
+    tsan_acquire(slot);
+    {
+      no_preempt user_code(c->ops->runs_user_code);
+      c->ops->take(out, slot);
+      c->ops->destroy(slot);
+      c->ops->put(slot, s->elem);
+    }
+    tsan_release(slot);
     if (++c->recvx == c->cap) c->recvx = 0;
     c->sendx = c->recvx;
   }
+  tsan_release(s->gp);
   s->success = true;
   s->gp->param = s;
   return s->gp;
@@ -135,8 +209,10 @@ bool wait_on(hchan* c, waitq& q, void* elem, wait_reason why) GMP_RELEASE(c->loc
   s.elem = elem;
   s.c = c;
   s.gp->param = nullptr;
+  tsan_release(s.gp);  // for the waker, which acquires it before it moves the value
   q.enqueue(&s);
   park(why, c, unlock_spinlock, &c->lock);
+  tsan_acquire(s.gp);  // what the waker (or the closer) did for this goroutine
   return s.success;
 }
 
@@ -149,7 +225,11 @@ hchan* chan_make(const elem_ops* ops, std::size_t cap, const site& where) {
   std::size_t header = (sizeof(hchan) + ops->align - 1) & ~(ops->align - 1);
   std::size_t align = ops->align > alignof(hchan) ? ops->align : alignof(hchan);
   std::size_t bytes = header + cap * ops->size;
-  void* mem = ::operator new(bytes, std::align_val_t(align));
+  void* mem = nullptr;
+  {
+    tsan_runtime_memory quiet;  // the last handle, in any goroutine, frees it
+    mem = ::operator new(bytes, std::align_val_t(align));
+  }
   auto* c = ::new (mem) hchan(where);
   c->ops = ops;
   c->cap = cap;
@@ -170,7 +250,12 @@ void chan_free(hchan* c) noexcept {
       if (++x == c->cap) x = 0;
     }
   }
+  if (GMP_UNLIKELY(race_on)) {
+    hb_free(c);
+    for (std::size_t i = 0; i < (c->cap == 0 ? 1 : c->cap); i++) hb_free(race_slot(c, i));
+  }
   c->~hchan();
+  tsan_runtime_memory quiet;
   ::operator delete(static_cast<void*>(c), std::align_val_t(align));
 }
 
@@ -213,6 +298,7 @@ bool chan_recv(hchan* c, void* out) {
     return true;
   }
   if (c->closed) {
+    hb_acquire(c);
     c->lock.unlock();
     return false;
   }
@@ -227,9 +313,12 @@ void chan_close(hchan* c) {
     panic("close of closed channel");
   }
   c->closed = true;
+  hb_release(c);  // a receive that observes the close happens after it
   sudog* woken = nullptr;  // linked through next, readied after the unlock
   for (waitq* q : {&c->recvq, &c->sendq}) {
     while (sudog* s = q->dequeue()) {
+      hb_acquire(c, s->gp);
+      tsan_release(s->gp);
       s->success = false;
       s->gp->param = s;
       s->next = woken;

@@ -33,11 +33,18 @@ void cond::wait() {
   std::uint32_t t = notify_.add();
   m_.unlock();
   notify_.wait(t, detail::wait_reason::cond_wait);
+  detail::race_sync(detail::edge::acquire, this);
   m_.lock();
 }
 
-void cond::signal() { notify_.notify_one(); }
+void cond::signal() {
+  detail::race_sync(detail::edge::release_merge, this);  // happens before the wait it wakes returns
+  notify_.notify_one();
+}
 
-void cond::broadcast() { notify_.notify_all(); }
+void cond::broadcast() {
+  detail::race_sync(detail::edge::release_merge, this);
+  notify_.notify_all();
+}
 
 }  // namespace gmp

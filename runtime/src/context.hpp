@@ -95,7 +95,12 @@ inline context* context_switch(context& from, context& to, eh_state* thread_eh, 
   // Called in this frame, not a helper's: an instrumented helper would return
   // (pop TSan's shadow call stack) on the fiber being switched to.
   (void)final;
-  __tsan_switch_to_fiber(to.tsan_fiber, 0);
+#if defined(GMP_TSAN_CHECK_RUNTIME)
+  __tsan_switch_to_fiber(to.tsan_fiber, 0);  // every switch orders: the runtime checks itself
+#else
+  // The bridge: a switch orders nothing; the primitives publish the Go memory model's edges.
+  __tsan_switch_to_fiber(to.tsan_fiber, __tsan_switch_to_fiber_no_sync);
+#endif
 #elif defined(GMP_SANITIZE_ADDRESS)
   asan_leave(from, to, final);
 #else

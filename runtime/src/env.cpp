@@ -11,6 +11,7 @@
 
 #include "dump.hpp"
 #include "fatal.hpp"
+#include "race_edges.hpp"
 #include "stack.hpp"
 
 namespace gmp::detail {
@@ -96,6 +97,7 @@ void runtime_init_once() noexcept {
   static std::once_flag once;
   std::call_once(once, [] {
     env();
+    race_init();
     stack_overflow_handler_install();
     sigquit_handler_install();
   });

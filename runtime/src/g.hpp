@@ -32,6 +32,10 @@
 #include "gmp/detail/sema.hpp"
 #include "gmp/runtime.hpp"
 
+namespace gmp::race {
+struct goroutine;  // the race detector's state of a goroutine (detector/src/race.hpp)
+}
+
 namespace gmp::detail {
 
 struct m;
@@ -94,6 +98,8 @@ struct g {
   std::size_t stack_size = 0;
 
   std::vector<local_value> locals;
+
+  race::goroutine* race = nullptr;  // GMP_RACE=1: set by spawn_commit, handed back by goexit
 };
 
 // Reports a transition that breaks the ownership contract and exits.

@@ -135,10 +135,17 @@ namespace gmp {
 bool mutex::try_lock() noexcept {
   std::int32_t old = state_.load(std::memory_order_relaxed);
   if (old & (locked_bit | starving_bit)) return false;
-  return state_.compare_exchange_strong(old, old | locked_bit, std::memory_order_acquire, std::memory_order_relaxed);
+  if (!state_.compare_exchange_strong(old, old | locked_bit, std::memory_order_acquire, std::memory_order_relaxed)) {
+    return false;
+  }
+  detail::race_sync(detail::edge::acquire, this);
+  return true;
 }
 
-void mutex::lock_slow() { lock_slow(detail::wait_reason::mutex_lock); }
+void mutex::lock_slow() {
+  lock_slow(detail::wait_reason::mutex_lock);
+  detail::race_sync(detail::edge::acquire, this);
+}
 
 void mutex::lock_slow(detail::wait_reason why) {
   detail::preempt_check();

@@ -29,11 +29,17 @@ namespace gmp {
 void once::call_slow(void (*run)(void*), void* f) {
   detail::preempt_check();
   std::lock_guard<mutex> hold(m_);
-  if (done_.load(std::memory_order_relaxed) != 0) return;
+  if (done_.load(std::memory_order_relaxed) != 0) {
+    detail::race_sync(detail::edge::acquire, this);
+    return;
+  }
   struct mark_done {
-    std::atomic<std::uint32_t>& done;
-    ~mark_done() { done.store(1, std::memory_order_release); }
-  } mark{done_};
+    once* self;
+    ~mark_done() {
+      detail::race_sync(detail::edge::release_merge, self);  // f happens before every call returns
+      self->done_.store(1, std::memory_order_release);
+    }
+  } mark{this};
   run(f);
 }
 

@@ -23,6 +23,8 @@ enum class decision : std::uint8_t {
   steal_victim,  // the first P to rob, among n
   steal_stride,  // the stride through the Ps, among n coprime strides
   select_case,   // select's poll order: where case k goes among the first k+1
+  runnext_skip,  // GMP_RACE=1 (Go's randomizeScheduler): 0 of 2 puts a readied G on the ring instead
+  overflow_order,  // GMP_RACE=1: where Gs moved to the global queue go among the first k+1
 };
 
 class decision_source {

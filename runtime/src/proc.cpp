@@ -58,6 +58,7 @@
 #include "gmp/panic.hpp"
 #include "gmp/stats.hpp"
 #include "hooks.hpp"
+#include "race_edges.hpp"
 #include "netpoll.hpp"
 #include "park.hpp"
 #include "policy.hpp"
@@ -310,10 +311,12 @@ void g_entry(bctx::transfer_t t) noexcept;
       if (v.value != nullptr) v.destroy(v.value);
     }
   }
+  if (GMP_UNLIKELY(gp->race != nullptr)) race_go_end(gp);
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_exit(gp);
   count(mp, counter::exited);
   if (gp->is_main) {
     gp->is_main = false;
+    tsan_release(&run_done);  // main's work happens before gmp::run returns
     run_done.wakeup();
   }
   switch_out(mp, gp, after_exit, true);
@@ -325,6 +328,7 @@ void g_entry(bctx::transfer_t t) noexcept {
   auto* mp = static_cast<m*>(self->m);
   run_after(mp);
   g* gp = mp->curg.load(std::memory_order_relaxed);
+  tsan_acquire(gp);  // what preceded the `go` (spawn_commit released it)
   try {
     gp->entry(gp->closure);
   } catch (...) {
@@ -562,6 +566,7 @@ g* this_g() noexcept {
 }
 
 void g_ring::grow() {
+  tsan_runtime_memory quiet;
   std::size_t ncap = cap == 0 ? 1024 : cap * 2;
   auto* ns = new g*[ncap];
   for (std::size_t i = 0; i < size; i++) ns[i] = slots[(head + i) & (cap - 1)];
@@ -610,21 +615,41 @@ p* pidle_get() {
   return pp;
 }
 
-bool runq_put(p* pp, g* gp, bool next) noexcept {
-  if (next) {
-    gp = pp->q.next.exchange(gp, std::memory_order_acq_rel);
-    if (gp == nullptr) return true;
-  }
+namespace {
+
+// The ring is full: half of it and gp go to the global queue (Go's runqputslow).
+__attribute__((noinline)) bool runq_put_slow(p* pp, g* gp) noexcept {
   for (;;) {
     if (pp->q.try_push(gp)) return true;
     g* batch[runq_capacity / 2 + 1];
     std::uint32_t n = pp->q.claim_half(batch);
     if (n == 0) continue;
     batch[n] = gp;
+    if (GMP_UNLIKELY(race_on)) {
+      for (std::uint32_t i = 1; i <= n; i++) std::swap(batch[i], batch[choose(decision::overflow_order, i + 1)]);
+    }
     spin_guard hold(sched.lock);
     globrunq_put_batch(batch, static_cast<std::int32_t>(n + 1));
     return false;
   }
+}
+
+// Under the race detector, as Go's randomizeScheduler: half of the readied Gs skip runnext,
+// so that interleavings vary from run to run.
+__attribute__((noinline, cold)) bool race_keep_runnext() noexcept {
+  return choose(decision::runnext_skip, 2) != 0;
+}
+
+}  // namespace
+
+bool runq_put(p* pp, g* gp, bool next) noexcept {
+  if (next && GMP_UNLIKELY(race_on)) next = race_keep_runnext();
+  if (next) {
+    gp = pp->q.next.exchange(gp, std::memory_order_acq_rel);
+    if (gp == nullptr) return true;
+  }
+  if (GMP_LIKELY(pp->q.try_push(gp))) return true;
+  return runq_put_slow(pp, gp);
 }
 
 void acquirep(m* mp, p* pp) noexcept {
@@ -746,6 +771,7 @@ spawn_slot spawn_reserve(std::size_t size, std::size_t align) {
   g* gp = gfget(pp);
   if (gp == nullptr) gp = galloc(pp);
   auto top = reinterpret_cast<std::uintptr_t>(gp);
+  tsan_new_memory(gp->stack_lo, top - reinterpret_cast<std::uintptr_t>(gp->stack_lo));
   std::uintptr_t at = (top - size) & ~(std::uintptr_t(align) - 1);
   if (GMP_UNLIKELY(at < reinterpret_cast<std::uintptr_t>(gp->stack_lo) + gp->stack_size / 2)) {
     gfput_global(gp);
@@ -773,6 +799,8 @@ void spawn_commit(spawn_slot slot, void (*entry)(void*), const site& where) {
   context_make(gp->ctx, gp->stack_lo, below - reinterpret_cast<std::uintptr_t>(gp->stack_lo), g_entry);
   transition(gp, gstatus::dead, gstatus::runnable);
   count(mp, counter::created);
+  if (GMP_UNLIKELY(race_on)) race_go_start(parent, gp);
+  tsan_release(gp);  // the closure and everything before the `go`, for g_entry
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_go(parent, gp);
   if (pp == nullptr) {  // main, before any M runs; or a thread outside the runtime
     {
@@ -833,8 +861,9 @@ int run_main(const options& o, std::function<void()> main_fn) {
   sysmon_start();
   startm(p0, false);
   run_done.sleep();
+  tsan_acquire(&run_done);
   end_run();
-  return 0;
+  return race_on ? race_finish() : 0;
 }
 
 }  // namespace gmp::detail

@@ -25,6 +25,7 @@
 #include "fatal.hpp"
 #include "park.hpp"
 #include "preempt.hpp"
+#include "race_edges.hpp"
 #include "sched.hpp"
 
 namespace gmp::detail {
@@ -109,6 +110,7 @@ void reset_goid_caches() noexcept {
 }
 
 p* procresize(int nprocs) {
+  tsan_runtime_memory quiet;
   int old = static_cast<int>(sched.allp.size());
   for (int i = old; i < nprocs; i++) sched.allp.push_back(p_for_id(i));
   for (int i = nprocs; i < old; i++) {
@@ -179,6 +181,7 @@ void start_the_world(int nprocs) noexcept {
 }
 
 void end_run() noexcept {
+  tsan_runtime_memory quiet;  // frees what every M and goroutine of the run touched
   if (!stw_begin(nullptr, exit_stop_timeout_ns)) {
     write_stderr("gmp: a goroutine kept running after main returned; it is abandoned and "
                  "no further gmp::run is possible in this process\n");

@@ -61,12 +61,14 @@ void shared_mutex::lock_shared() {
   if (reader_count_.fetch_add(1, std::memory_order_acq_rel) + 1 < 0) {
     reader_sem_.acquire(detail::wait_reason::rwmutex_rlock);  // a writer is pending
   }
+  detail::race_sync(detail::edge::acquire, &reader_sem_);  // after the last writer's unlock
 }
 
 bool shared_mutex::try_lock_shared() noexcept {
   std::int32_t c = reader_count_.load(std::memory_order_relaxed);
   while (c >= 0) {
     if (reader_count_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      detail::race_sync(detail::edge::acquire, &reader_sem_);
       return true;
     }
   }
@@ -74,6 +76,7 @@ bool shared_mutex::try_lock_shared() noexcept {
 }
 
 void shared_mutex::unlock_shared() noexcept {
+  detail::race_sync(detail::edge::release_merge, &writer_sem_);  // before the next writer's lock
   std::int32_t r = reader_count_.fetch_sub(1, std::memory_order_acq_rel) - 1;
   if (r >= 0) return;
   if (r + 1 == 0 || r + 1 == -max_readers) detail::fatal("sync: RUnlock of unlocked RWMutex");
@@ -92,6 +95,12 @@ void shared_mutex::lock() {
   if (r != 0 && reader_wait_.fetch_add(r, std::memory_order_acq_rel) + r != 0) {
     writer_sem_.acquire(detail::wait_reason::rwmutex_lock);
   }
+  race_after_lock();
+}
+
+void shared_mutex::race_after_lock() noexcept {
+  detail::race_sync(detail::edge::acquire, &reader_sem_);  // after the last writer's unlock
+  detail::race_sync(detail::edge::acquire, &writer_sem_);  // after every reader's unlock_shared
 }
 
 bool shared_mutex::try_lock() noexcept {
@@ -102,10 +111,12 @@ bool shared_mutex::try_lock() noexcept {
     w_.unlock();
     return false;
   }
+  race_after_lock();
   return true;
 }
 
 void shared_mutex::unlock() noexcept {
+  detail::race_sync(detail::edge::release, &reader_sem_);
   // Announce to readers that there is no active writer; r readers are blocked.
   std::int32_t r = reader_count_.fetch_add(max_readers, std::memory_order_acq_rel) + max_readers;
   if (r >= max_readers) detail::fatal("sync: Unlock of unlocked RWMutex");

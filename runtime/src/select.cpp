@@ -35,6 +35,7 @@
 #include "park.hpp"
 #include "policy.hpp"
 #include "preempt.hpp"
+#include "race_edges.hpp"
 
 namespace gmp::detail {
 namespace {
@@ -102,7 +103,10 @@ g* try_case(const scase& sc, bool& done) GMP_NO_TSA {
       buf_take(c, sc.elem);
       return nullptr;
     }
-    if (c->closed) return nullptr;  // nothing received: the optional stays empty
+    if (c->closed) {  // nothing received: the optional stays empty
+      hb_acquire(c);
+      return nullptr;
+    }
   }
   done = false;
   return nullptr;
@@ -158,6 +162,7 @@ std::size_t selectgo(scase* cases, std::size_t n) GMP_NO_TSA {
 
   gp->select_done.store(0, std::memory_order_relaxed);
   gp->param = nullptr;
+  tsan_release(gp);  // for the waker, which acquires it before it moves a value (chan.cpp)
   for (std::uint32_t k = 0; k < norder; k++) {
     std::uint32_t i = s.lock_case[k];
     sudog& sg = *::new (&s.sudogs[k]) sudog();
@@ -171,6 +176,7 @@ std::size_t selectgo(scase* cases, std::size_t n) GMP_NO_TSA {
   }
   park(wait_reason::select, norder == 1 ? static_cast<const void*>(s.locks[0]) : nullptr, unlock_lockset, &locks);
 
+  tsan_acquire(gp);
   auto* won = static_cast<sudog*>(gp->param);
   if (won == nullptr) fatal("gmp: select woken without a case");
   locks.lock();

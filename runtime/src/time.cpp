@@ -22,6 +22,7 @@
 #include "chan.hpp"
 #include "gmp/panic.hpp"
 #include "park.hpp"
+#include "race_edges.hpp"
 #include "timer.hpp"
 
 namespace gmp::detail {
@@ -46,6 +47,7 @@ time_point as_time_point(std::int64_t ns) noexcept { return time_point(std::chro
 void unref(chan_timer* t) noexcept {
   if (t->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     chan_release(t->c);
+    tsan_runtime_memory quiet;
     delete t;
   }
 }
@@ -72,7 +74,11 @@ void fire_chan(timer_node* node, std::uint64_t seq, std::int64_t now) noexcept {
 void drop_chan(timer_node* node) noexcept { unref(static_cast<chan_timer*>(node)); }
 
 chan_timer* arm_new(hchan* c, std::chrono::nanoseconds d, std::int64_t period, int owner_refs) {
-  auto* t = new chan_timer();
+  chan_timer* t = nullptr;
+  {
+    tsan_runtime_memory quiet;
+    t = new chan_timer();
+  }
   t->refs.store(1 + owner_refs, std::memory_order_relaxed);
   t->c = chan_retain(c);
   t->period = period;

@@ -9,6 +9,7 @@
 #include "g.hpp"
 #include "netpoll.hpp"
 #include "park.hpp"
+#include "race_edges.hpp"
 #include "sched.hpp"
 
 namespace gmp::detail {
@@ -54,7 +55,10 @@ void publish_first(timer_heap& th) GMP_REQUIRES(th.lock) {
 
 void heap_push(p* pp, timer_node* t) GMP_REQUIRES(pp->timers.lock) {
   auto& h = pp->timers.nodes;
-  h.push_back(t);
+  {
+    tsan_runtime_memory quiet;  // the heap's array may move
+    h.push_back(t);
+  }
   t->where.store(pp, std::memory_order_relaxed);
   sift_up(h, h.size() - 1);
   publish_first(pp->timers);

@@ -39,6 +39,7 @@ namespace gmp {
 
 void wait_group::add(int delta) {
   detail::preempt_check();
+  if (delta < 0) detail::race_sync(detail::edge::release_merge, this);  // done() happens before wait() returns
   std::uint64_t d = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta)) << 32;
   std::uint64_t s = state_.fetch_add(d, std::memory_order_acq_rel) + d;
   auto v = static_cast<std::int32_t>(s >> 32);
@@ -55,12 +56,13 @@ void wait_group::wait() {
   detail::preempt_check();
   std::uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
-    if ((s >> 32) == 0) return;
+    if ((s >> 32) == 0) break;
     if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
       sema_.acquire(detail::wait_reason::wait_group_wait);
-      return;
+      break;
     }
   }
+  detail::race_sync(detail::edge::acquire, this);
 }
 
 }  // namespace gmp

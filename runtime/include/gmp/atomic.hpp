@@ -3,11 +3,15 @@
 // Every operation is a happens-before edge, as in Go's memory model: a load
 // that sees a store (or read-modify-write) synchronizes with it. All of them
 // pass through detail::atomic_access, the one place where the race detector
-// (issue 5) records that edge; today it runs the operation and nothing else.
+// records that edge: a store or read-modify-write merges the goroutine's clock
+// into the value's (merge, not overwrite: a load that sees an earlier store
+// must still see that store's past), a load or read-modify-write acquires it.
 #pragma once
 
 #include <atomic>
 #include <type_traits>
+
+#include "gmp/race.hpp"
 
 namespace gmp {
 namespace detail {
@@ -17,7 +21,16 @@ enum class atomic_op { load, store, read_modify_write };
 
 // Runs op, the one operation on the gmp::atomic at addr; the hook point for happens-before edges.
 template <class Op>
-inline decltype(auto) atomic_access([[maybe_unused]] const void* addr, [[maybe_unused]] atomic_op kind, Op&& op) {
+inline decltype(auto) atomic_access(const void* addr, atomic_op kind, Op&& op) {
+  if (__builtin_expect(!race_on, 1)) return op();
+  if (kind != atomic_op::load) race_edge_here(edge::release_merge, addr);
+  struct acquire_after {
+    const void* addr;
+    bool on;
+    ~acquire_after() {
+      if (on) race_edge_here(edge::acquire, addr);
+    }
+  } after{addr, kind != atomic_op::store};
   return op();
 }
 

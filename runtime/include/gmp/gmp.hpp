@@ -6,6 +6,7 @@
 #include "gmp/local.hpp"
 #include "gmp/net.hpp"
 #include "gmp/panic.hpp"
+#include "gmp/race.hpp"
 #include "gmp/runtime.hpp"
 #include "gmp/select.hpp"
 #include "gmp/stats.hpp"

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "gmp/detail/sema.hpp"
+#include "gmp/race.hpp"
 
 namespace gmp {
 
@@ -32,6 +33,7 @@ class mutex {
     std::int32_t old = state_.load(std::memory_order_relaxed);
     if (__builtin_expect((old & (locked_bit | starving_bit)) == 0, 1) &&
         state_.compare_exchange_strong(old, old | locked_bit, std::memory_order_acquire, std::memory_order_relaxed)) {
+      detail::race_sync(detail::edge::acquire, this);
       return;
     }
     lock_slow();
@@ -40,6 +42,7 @@ class mutex {
   bool try_lock() noexcept;
   // Unlocks; fatal error `sync: unlock of unlocked mutex` if it is not locked.
   void unlock() noexcept {
+    detail::race_sync(detail::edge::release, this);
     std::int32_t old = state_.load(std::memory_order_relaxed);
     if (__builtin_expect(old == locked_bit, 1) &&
         state_.compare_exchange_strong(old, 0, std::memory_order_release, std::memory_order_relaxed)) {
@@ -89,6 +92,8 @@ class shared_mutex {
  private:
   static constexpr std::int32_t max_readers = 1 << 30;
 
+  void race_after_lock() noexcept;  // the race detector's edges of a write lock
+
   mutex w_;                                  // held by the writer and by a writer waiting for readers
   detail::sema writer_sem_;                  // the writer waits here for the departing readers
   detail::sema reader_sem_;                  // readers wait here for the writer
@@ -126,7 +131,10 @@ class once {
   // Runs f() if no call has run yet; if f throws, the once is done anyway (Go's defer) and the exception propagates.
   template <class F>
   void call(F&& f) {
-    if (__builtin_expect(done_.load(std::memory_order_acquire) != 0, 1)) return;
+    if (__builtin_expect(done_.load(std::memory_order_acquire) != 0, 1)) {
+      detail::race_sync(detail::edge::acquire, this);  // f's effects happen before every call returns
+      return;
+    }
     call_slow([](void* fp) { std::invoke(std::forward<F>(*static_cast<std::remove_reference_t<F>*>(fp))); },
               const_cast<void*>(static_cast<const void*>(std::addressof(f))));
   }

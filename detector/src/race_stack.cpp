@@ -1,0 +1,184 @@
+// race_stack.cpp: stack capture and the depot (see race_stack.hpp).
+//
+// Depot layout: 16 shards, chosen by the stack's hash; each has a spinlock,
+// an open-addressing set of ids (flat_table keyed by hash|1 -> chain of ids
+// with that hash) and a bump arena for the pcs. Ids come from one atomic
+// counter and index `directory`: 4096 chunks of 4096 published record
+// pointers (16M stacks), so lookup takes no lock.
+#include "race_stack.hpp"
+
+#include <dlfcn.h>
+#include <unwind.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "platform.hpp"
+#include "race_table.hpp"
+
+namespace gmp::race::stacks {
+namespace {
+
+using gmp::detail::spin_guard;
+using gmp::detail::spinlock;
+
+struct record {
+  record* next_same_hash;  // the shard's chain for one hash value
+  std::uint64_t hash;
+  std::uint32_t id;
+  std::uint32_t n;
+  std::uintptr_t pcs[1];  // n of them
+};
+
+constexpr std::size_t chunk_bits = 12;
+constexpr std::size_t chunk_size = std::size_t{1} << chunk_bits;
+constexpr std::size_t max_chunks = 4096;
+constexpr std::size_t arena_block = 64 * 1024;
+
+struct chunk {
+  std::atomic<record*> rec[chunk_size];
+};
+
+std::atomic<chunk*> directory[max_chunks];
+std::atomic<std::uint32_t> next_id{1};
+std::atomic<std::size_t> total_bytes{0};
+
+struct alignas(gmp::detail::cache_line) shard {
+  spinlock lock;
+  flat_table<record*> by_hash GMP_GUARDED_BY(lock);
+  char* arena GMP_GUARDED_BY(lock) = nullptr;
+  std::size_t arena_left GMP_GUARDED_BY(lock) = 0;
+};
+
+gmp::detail::immortal<shard> shards[16];
+
+using unw_backtrace_fn = int (*)(void**, int);
+std::atomic<unw_backtrace_fn> unw_backtrace_ptr{nullptr};
+std::once_flag init_once;
+
+struct unwind_state {
+  std::uintptr_t* pcs;
+  int n;
+  int max;
+  int skip;
+};
+
+_Unwind_Reason_Code unwind_cb(_Unwind_Context* ctx, void* arg) {
+  auto* s = static_cast<unwind_state*>(arg);
+  std::uintptr_t pc = _Unwind_GetIP(ctx);
+  if (pc == 0) return _URC_END_OF_STACK;
+  if (s->skip > 0) {
+    --s->skip;
+    return _URC_NO_REASON;
+  }
+  if (s->n >= s->max) return _URC_END_OF_STACK;
+  s->pcs[s->n++] = pc;
+  return _URC_NO_REASON;
+}
+
+std::uint64_t hash_pcs(const std::uintptr_t* pcs, std::size_t n) noexcept {
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+  for (std::size_t i = 0; i < n; ++i) h = hash64(h ^ pcs[i]) + i;
+  return h | 1;  // never 0: 0 is flat_table's empty key
+}
+
+void publish(record* r) noexcept {
+  std::size_t ci = r->id >> chunk_bits;
+  chunk* c = directory[ci].load(std::memory_order_acquire);
+  if (c == nullptr) {
+    auto* fresh = static_cast<chunk*>(std::calloc(1, sizeof(chunk)));
+    if (fresh == nullptr) std::abort();
+    chunk* expected = nullptr;
+    if (directory[ci].compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) {
+      c = fresh;
+      total_bytes.fetch_add(sizeof(chunk), std::memory_order_relaxed);
+    } else {
+      std::free(fresh);
+      c = expected;
+    }
+  }
+  c->rec[r->id & (chunk_size - 1)].store(r, std::memory_order_release);
+}
+
+}  // namespace
+
+void init() noexcept {
+  std::call_once(init_once, [] {
+    // RTLD_LOCAL: the library's _Unwind_* stay out of the global scope.
+    void* h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) return;
+    auto* f = reinterpret_cast<unw_backtrace_fn>(dlsym(h, "unw_backtrace"));
+    if (f != nullptr) unw_backtrace_ptr.store(f, std::memory_order_release);
+  });
+}
+
+bool fast_unwinder() noexcept { return unw_backtrace_ptr.load(std::memory_order_acquire) != nullptr; }
+
+stack_id intern(const std::uintptr_t* pcs, std::size_t n) noexcept {
+  if (n == 0) return 0;
+  std::uint64_t h = hash_pcs(pcs, n);
+  shard& s = shards[h >> 60].value;
+  spin_guard hold(s.lock);
+  record** head = s.by_hash.find(h);
+  if (head != nullptr) {
+    for (record* r = *head; r != nullptr; r = r->next_same_hash) {
+      if (r->n == n && std::memcmp(r->pcs, pcs, n * sizeof(std::uintptr_t)) == 0) return r->id;
+    }
+  }
+  std::uint32_t id = next_id.fetch_add(1, std::memory_order_relaxed);
+  if (id >= max_chunks * chunk_size) return 0;  // depot full: the stack is not kept
+  std::size_t bytes = (offsetof(record, pcs) + n * sizeof(std::uintptr_t) + 7) & ~std::size_t{7};
+  if (bytes > s.arena_left) {
+    std::size_t block = bytes > arena_block ? bytes : arena_block;
+    s.arena = static_cast<char*>(std::malloc(block));
+    if (s.arena == nullptr) std::abort();
+    s.arena_left = block;
+    total_bytes.fetch_add(block, std::memory_order_relaxed);
+  }
+  auto* r = reinterpret_cast<record*>(s.arena);
+  s.arena += bytes;
+  s.arena_left -= bytes;
+  r->hash = h;
+  r->id = id;
+  r->n = static_cast<std::uint32_t>(n);
+  std::memcpy(r->pcs, pcs, n * sizeof(std::uintptr_t));
+  record*& slot = s.by_hash.find_or_insert(h);
+  r->next_same_hash = slot;
+  slot = r;
+  publish(r);
+  return id;
+}
+
+__attribute__((noinline)) stack_id capture(int skip) noexcept {
+  std::uintptr_t pcs[max_frames];
+  int n = 0;
+  if (skip < 0) skip = 0;
+  if (auto f = unw_backtrace_ptr.load(std::memory_order_acquire); f != nullptr) {
+    // unw_backtrace starts at its caller: this function, which is dropped (+1).
+    void* raw[max_frames + 8];
+    int want = skip + 1 + max_frames;
+    if (want > max_frames + 8) want = max_frames + 8;
+    int got = f(raw, want);
+    for (int i = skip + 1; i < got && n < max_frames; ++i) pcs[n++] = reinterpret_cast<std::uintptr_t>(raw[i]);
+  } else {
+    unwind_state st{pcs, 0, max_frames, skip + 1};
+    _Unwind_Backtrace(unwind_cb, &st);
+    n = st.n;
+  }
+  return intern(pcs, static_cast<std::size_t>(n));
+}
+
+std::span<const std::uintptr_t> lookup(stack_id id) noexcept {
+  if (id == 0 || id >= max_chunks * chunk_size) return {};
+  chunk* c = directory[id >> chunk_bits].load(std::memory_order_acquire);
+  if (c == nullptr) return {};
+  record* r = c->rec[id & (chunk_size - 1)].load(std::memory_order_acquire);
+  if (r == nullptr) return {};
+  return {r->pcs, r->n};
+}
+
+std::size_t depot_bytes() noexcept { return total_bytes.load(std::memory_order_relaxed); }
+
+}  // namespace gmp::race::stacks
