@@ -194,6 +194,19 @@ void release_acquire(goroutine* g, const void* addr) noexcept {
   g->published = true;
 }
 
+void handoff(goroutine* a, goroutine* b) noexcept {
+  if (a == nullptr || b == nullptr) return;
+  a->published = true;
+  b->published = true;
+  if (b->clock.empty()) {  // goroutines that never touched tracked memory know nothing: cheap
+    if (!a->clock.empty()) b->clock.assign(a->clock);
+    return;
+  }
+  if (a->clock.empty()) return a->clock.assign(b->clock);
+  a->clock.join(b->clock);
+  b->clock.assign(a->clock);  // a now covers b: the join of the two
+}
+
 void free_sync(const void* addr) noexcept { sync::free(reinterpret_cast<std::uintptr_t>(addr)); }
 
 void read(goroutine* g, const void* addr, std::size_t size) noexcept { access(g, addr, size, false, 0, false); }

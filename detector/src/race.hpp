@@ -63,6 +63,10 @@ void release_merge(goroutine* g, const void* addr) noexcept;
 void release_acquire(goroutine* g, const void* addr) noexcept;
 // The sync object at addr died: its clock is forgotten.
 void free_sync(const void* addr) noexcept;
+// An unbuffered hand-off between the running a and b, parked (Go's racesync): each sees
+// everything the other did; the same as release, acquire, release, acquire at one address,
+// without the sync object (b cannot run until a readies it).
+void handoff(goroutine* a, goroutine* b) noexcept;
 
 // g read [addr, addr+size): checked against the shadow; the caller's stack is captured only when the access
 // must be remembered (not when g already accessed these bytes so in this epoch) or races.

@@ -78,37 +78,23 @@ void hchan::check_invariants() {
   if (!ok) fatal("gmp: channel invariant broken");
 }
 
-// ---- happens-before edges (race_edges.hpp), as chan.go's racesync and racenotify ----
+// ---- happens-before edges (race_edges.hpp), as chan.go's racenotify and racesync ----
 
 namespace {
 
-// The sync address of buffer position i (Go's chanbuf(c, i)); an unbuffered channel has one.
-const void* race_slot(const hchan* c, std::size_t i) noexcept {
-  return c->cap == 0 ? static_cast<const void*>(&c->recvq) : c->slot(i);
-}
-
-// Go's racesync, for the detector: an unbuffered hand-off orders both goroutines' pasts
-// before both go on.
-__attribute__((noinline, cold)) void race_handoff(const hchan* c, g* other) noexcept {
-  const void* s = race_slot(c, 0);
-  race_edge(edge::release, nullptr, s);
-  race_edge(edge::acquire, other, s);
-  race_edge(edge::release, other, s);
-  race_edge(edge::acquire, nullptr, s);
-}
-
-// Go's racenotify, for the detector, at buffer position i for gp (nullptr: the running
-// goroutine): the k-th send happens before the k-th receive completes, and the k-th
-// receive before the (k+cap)-th send completes.
+// Go's racenotify, for the detector, at buffer position i (the slot's address, Go's chanbuf)
+// for gp (nullptr: the running goroutine): the k-th send happens before the k-th receive
+// completes, and the k-th receive before the (k+cap)-th send completes. An unbuffered
+// hand-off is race_handoff (Go's racesync).
 __attribute__((noinline, cold)) void race_slot_edge(const hchan* c, std::size_t i, g* gp = nullptr) noexcept {
-  race_edge(edge::release_acquire, gp, race_slot(c, i));
+  race_edge(edge::release_acquire, gp, c->slot(i));
 }
 
 // For the detector, a value passed between a sender and a receiver: as Go, a buffered
 // channel's hand-off goes through the slot at recvx (the running goroutine's side first),
 // which it uses up.
 __attribute__((noinline, cold)) void race_direct(hchan* c, g* other) noexcept GMP_REQUIRES(c->lock) {
-  if (c->cap == 0) return race_handoff(c, other);
+  if (c->cap == 0) return race_handoff(other);
   race_slot_edge(c, c->recvx);
   race_slot_edge(c, c->recvx, other);
   if (++c->recvx == c->cap) c->recvx = 0;
@@ -169,7 +155,7 @@ g* send_direct(hchan* c, sudog* r, void* elem) {
 g* recv_direct(hchan* c, sudog* s, void* out) {
   tsan_acquire(s->gp);
   if (c->cap == 0) {
-    if (GMP_UNLIKELY(race_on)) race_handoff(c, s->gp);
+    if (GMP_UNLIKELY(race_on)) race_handoff(s->gp);
     no_preempt user_code(c->ops->runs_user_code);
     c->ops->take(out, s->elem);
   } else {
@@ -252,7 +238,7 @@ void chan_free(hchan* c) noexcept {
   }
   if (GMP_UNLIKELY(race_on)) {
     hb_free(c);
-    for (std::size_t i = 0; i < (c->cap == 0 ? 1 : c->cap); i++) hb_free(race_slot(c, i));
+    for (std::size_t i = 0; i < c->cap; i++) hb_free(c->slot(i));
   }
   c->~hchan();
   tsan_runtime_memory quiet;

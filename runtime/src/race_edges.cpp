@@ -40,6 +40,8 @@ void race_edge(edge e, g* gp, const void* addr) noexcept {
 
 void race_edge_here(edge e, const void* addr) noexcept { hb(e, addr); }
 
+void race_handoff(g* other) noexcept { race::handoff(race_of(nullptr), other->race); }
+
 void race_sync_free(const void* addr) noexcept { race::free_sync(addr); }
 
 void race_access(const void* addr, std::size_t size, bool write) noexcept {

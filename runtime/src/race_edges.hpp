@@ -47,6 +47,8 @@ namespace gmp::detail {
 
 // Makes edge e at addr for gp (nullptr: the running goroutine); GMP_RACE=1 only.
 void race_edge(edge e, g* gp, const void* addr) noexcept;
+// GMP_RACE=1: an unbuffered hand-off between the running goroutine and other, parked (Go's racesync).
+void race_handoff(g* other) noexcept;
 // The sync object at addr died (a channel freed, a sudog popped off its stack).
 void race_sync_free(const void* addr) noexcept;
 // parent (nullptr for main) creates gp: everything before the `go` happens before gp starts.
