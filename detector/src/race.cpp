@@ -16,7 +16,7 @@
 //     (race_slots describe), and submit the report.
 #include "race.hpp"
 
-#include <sched.h>
+#include <time.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -109,9 +109,11 @@ __attribute__((noinline)) void access(goroutine* g, const void* p, std::size_t s
   slots::owner_info prev = slots::describe(c.c.slot(), c.c.epoch(), c.c.write(), lo, hi);
   // The other goroutine publishes its shadow cell before it appends the access to its history
   // (the stack is captured only once the shadow says the access is new): if it is still
-  // running, it may be between the two steps. Give it a moment before calling the stack lost.
-  for (int i = 0; i < 200 && prev.known && !prev.restored && !prev.finished; i++) {
-    sched_yield();
+  // running, it may be between the two steps, or its thread off the CPU there. Give it up to
+  // 50 ms (only a report with a stack not found pays it) before calling the stack lost.
+  for (int i = 0; i < 500 && prev.known && !prev.restored && !prev.finished; i++) {
+    timespec pause{0, 100'000};
+    nanosleep(&pause, nullptr);
     prev = slots::describe(c.c.slot(), c.c.epoch(), c.c.write(), lo, hi);
   }
   reporter::raw_report rep;

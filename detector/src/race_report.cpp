@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <map>
 #include <set>
 #include <thread>
 #include <utility>
@@ -46,6 +47,7 @@ struct state {
   int fd = -1;  // -1: not opened yet
   int count = 0;
   std::set<std::pair<std::uintptr_t, std::uintptr_t>> seen_pcs;
+  std::map<std::uintptr_t, std::uintptr_t> racy;  // reported memory: [first, second), disjoint
 };
 
 state& st() {
@@ -111,6 +113,13 @@ void process(state& s, const raw_report& r) {
   std::uintptr_t pc1 = p.current.stack.empty() ? 0 : p.current.stack.front().pc;
   std::uintptr_t pc2 = p.previous.stack.empty() ? 0 : p.previous.stack.front().pc;
   if (!s.seen_pcs.insert({pc1 < pc2 ? pc1 : pc2, pc1 < pc2 ? pc2 : pc1}).second) return;
+  // As TSan's suppress_equal_addresses (on in Go): one report per racy memory, so that x += 1
+  // racing with itself is one report (its read), not two.
+  std::uintptr_t lo = p.current.addr, hi = p.current.addr + (p.current.size ? p.current.size : 1);
+  auto next = s.racy.upper_bound(lo);
+  if (next != s.racy.begin() && std::prev(next)->second > lo) return;
+  if (next != s.racy.end() && next->first < hi) return;
+  s.racy.emplace(lo, hi);
   for (const raw_goroutine* g : {&r.current_g, &r.previous_g}) {
     if (!g->known || g->goid == main_goid) continue;
     if (g == &r.previous_g && g->goid == r.current_g.goid) continue;
@@ -214,6 +223,7 @@ void reset() noexcept {
   std::lock_guard<std::mutex> hold(s.print_mu);
   s.count = 0;
   s.seen_pcs.clear();
+  s.racy.clear();
 }
 
 }  // namespace gmp::race::reporter
