@@ -165,10 +165,7 @@ run_one() {
   out=$(env GOMAXPROCS="$procs" GMP_MAXPROCS="$procs" "${timeout_cmd[@]}" "$bin" "$count" 2>&1) || rc=$?
   val=$(printf '%s\n' "$out" | awk -v wl="$prog" 'NF { a = $1; b = $2 } END { if (a == wl && b ~ /^-?[0-9.]+$/) print b }')
   if [[ $rc -ne 0 || -z $val ]]; then
-    failures=$((failures + 1))
-    echo "compare.sh: run failed: $impl $row (GOMAXPROCS=$procs, n=$count; exit $rc$([[ $rc -eq 124 ]] && echo ", timed out after ${RUN_TIMEOUT}s")); last output:" >&2
-    if [[ -n $out ]]; then printf '%s\n' "$out" | tail -n 15 | sed 's/^/    /' >&2; else echo "    (no output)" >&2; fi
-    echo FAIL >>"$RES/$row.$impl.fail"
+    fail_run "$impl $row" "$procs" "$count" "$rc" "$out" "$RES/$row.$impl.fail"
     return 0
   fi
   echo "$val" >>"$RES/$row.$impl"

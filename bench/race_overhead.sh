@@ -135,10 +135,7 @@ run_one() {
   fi
   val=$(printf '%s\n' "$out" | awk -v wl="$row" '$1 == wl && $2 ~ /^-?[0-9.]+$/ { v = $2 } END { if (v != "") print v }')
   if [[ $rc -ne 0 || -z $val ]]; then
-    failures=$((failures + 1))
-    echo "race_overhead.sh: run failed: $variant $row (GOMAXPROCS=$procs, n=$count; exit $rc$([[ $rc -eq 124 ]] && echo ", timed out after ${RUN_TIMEOUT}s")); last output:" >&2
-    if [[ -n $out ]]; then printf '%s\n' "$out" | tail -n 15 | sed 's/^/    /' >&2; else echo "    (no output)" >&2; fi
-    echo FAIL >>"$RES/$row.$variant.fail"
+    fail_run "$variant $row" "$procs" "$count" "$rc" "$out" "$RES/$row.$variant.fail"
     return 0
   fi
   echo "$val" >>"$RES/$row.$variant"

@@ -69,24 +69,10 @@ void unbuffered_race() {
   done.recv();
 }
 
-// Buffered channel of capacity 2 used as a semaphore: the k-th receive happens before the
-// (k+2)-th send completes. The racy twin uses it as a lock with room for two holders.
-void buffered_norace() {
-  gmp::chan<int> sem(1);
-  gmp::wait_group wg;
-  wg.add(2);
-  for (int i = 0; i < 2; i++) {
-    gmp::go([&, sem] {
-      sem.send(0);
-      shared_plain++;
-      sem.recv();
-      wg.done();
-    });
-  }
-  wg.wait();
-}
-void buffered_race() {
-  gmp::chan<int> sem(2);
+// Buffered channel used as a semaphore: the k-th receive happens before the (k+C)-th send
+// completes, so capacity 1 is a lock; the racy twin's capacity 2 lets two holders in.
+void semaphore_twin(std::size_t capacity) {
+  gmp::chan<int> sem(capacity);
   gmp::wait_group wg;
   wg.add(2);
   for (int i = 0; i < 2; i++) {
@@ -282,8 +268,8 @@ const std::map<std::string, scenario>& scenarios() {
       {"go_race", go_race},
       {"unbuffered_norace", unbuffered_norace},
       {"unbuffered_race", unbuffered_race},
-      {"buffered_norace", buffered_norace},
-      {"buffered_race", buffered_race},
+      {"buffered_norace", [] { semaphore_twin(1); }},
+      {"buffered_race", [] { semaphore_twin(2); }},
       {"buffered_value_norace", buffered_value_norace},
       {"close_norace", close_norace},
       {"close_race", close_race},
