@@ -46,7 +46,7 @@ struct state {
   std::string* sink = nullptr;
   int fd = -1;  // -1: not opened yet
   int count = 0;
-  std::set<std::pair<std::uintptr_t, std::uintptr_t>> seen_pcs;
+  std::set<std::pair<std::string, std::string>> seen_places;  // reported pairs of top frames
   std::map<std::uintptr_t, std::uintptr_t> racy;  // reported memory: [first, second), disjoint
 };
 
@@ -105,14 +105,22 @@ printed_access printed(const raw_access& a, const raw_goroutine& g) {
   return p;
 }
 
+// An access's top frame as file:line (its pc when the line is unknown), or "" without a stack.
+std::string place_of(const printed_access& a) {
+  if (a.stack.empty()) return "";
+  const frame& f = a.stack.front();
+  if (f.line > 0) return f.file + ":" + std::to_string(f.line);
+  return std::to_string(f.pc);
+}
+
 // Step 2 for one report; requires print_mu.
 void process(state& s, const raw_report& r) {
   printed_report p;
   p.current = printed(r.current, r.current_g);
   p.previous = printed(r.previous, r.previous_g);
-  std::uintptr_t pc1 = p.current.stack.empty() ? 0 : p.current.stack.front().pc;
-  std::uintptr_t pc2 = p.previous.stack.empty() ? 0 : p.previous.stack.front().pc;
-  if (!s.seen_pcs.insert({pc1 < pc2 ? pc1 : pc2, pc1 < pc2 ? pc2 : pc1}).second) return;
+  // Identical races: the same two source lines (an unrolled loop has several pcs for one).
+  std::string at1 = place_of(p.current), at2 = place_of(p.previous);
+  if (!s.seen_places.insert(at1 < at2 ? std::make_pair(at1, at2) : std::make_pair(at2, at1)).second) return;
   // As TSan's suppress_equal_addresses (on in Go): one report per racy memory, so that x += 1
   // racing with itself is one report (its read), not two.
   std::uintptr_t lo = p.current.addr, hi = p.current.addr + (p.current.size ? p.current.size : 1);
@@ -222,7 +230,7 @@ void reset() noexcept {
   }
   std::lock_guard<std::mutex> hold(s.print_mu);
   s.count = 0;
-  s.seen_pcs.clear();
+  s.seen_places.clear();
   s.racy.clear();
 }
 

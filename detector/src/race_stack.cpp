@@ -56,7 +56,6 @@ gmp::detail::immortal<shard> shards[16];
 
 using unw_backtrace_fn = int (*)(void**, int);
 std::atomic<unw_backtrace_fn> unw_backtrace_ptr{nullptr};
-std::once_flag init_once;
 
 struct unwind_state {
   std::uintptr_t* pcs;
@@ -104,7 +103,13 @@ void publish(record* r) noexcept {
 
 }  // namespace
 
+// LeakSanitizer misreads the dynamic TLS of a dlopen'ed libunwind ("DTLS at 0x2000000ca") and
+// crashes at exit: ASan builds keep libgcc's unwinder.
+#if defined(GMP_SANITIZE_ADDRESS)
+void init() noexcept {}
+#else
 void init() noexcept {
+  static std::once_flag init_once;
   std::call_once(init_once, [] {
     // RTLD_LOCAL: the library's _Unwind_* stay out of the global scope.
     void* h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
@@ -113,6 +118,7 @@ void init() noexcept {
     if (f != nullptr) unw_backtrace_ptr.store(f, std::memory_order_release);
   });
 }
+#endif
 
 bool fast_unwinder() noexcept { return unw_backtrace_ptr.load(std::memory_order_acquire) != nullptr; }
 

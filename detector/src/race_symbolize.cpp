@@ -211,17 +211,35 @@ class symbolizer {
     Dwarf_Addr bias = 0;
     Dwarf_Die cu_mem;
     Dwarf_Die* cu = find_cu(mod, addr, &bias, &cu_mem);
-    if (Dwfl_Line* l = dwfl_module_getsrc(mod, addr); l != nullptr) {
-      int lineno = 0;
-      const char* f = dwfl_lineinfo(l, nullptr, &lineno, nullptr, nullptr, nullptr);
-      file = absolute(f, cu);
-      line = lineno;
-    } else if (cu != nullptr) {
-      if (Dwarf_Line* dl = dwarf_getsrc_die(cu, addr - bias); dl != nullptr) {
+    auto line_of = [&](Dwarf_Addr a) {
+      if (Dwfl_Line* l = dwfl_module_getsrc(mod, a); l != nullptr) {
         int lineno = 0;
-        dwarf_lineno(dl, &lineno);
-        file = absolute(dwarf_linesrc(dl, nullptr, nullptr), cu);
+        const char* f = dwfl_lineinfo(l, nullptr, &lineno, nullptr, nullptr, nullptr);
+        file = absolute(f, cu);
         line = lineno;
+      } else if (cu != nullptr) {
+        if (Dwarf_Line* dl = dwarf_getsrc_die(cu, a - bias); dl != nullptr) {
+          int lineno = 0;
+          dwarf_lineno(dl, &lineno);
+          file = absolute(dwarf_linesrc(dl, nullptr, nullptr), cu);
+          line = lineno;
+        }
+      }
+    };
+    line_of(addr);
+    if (line == 0 && cu != nullptr) {
+      // Line 0: code the compiler attributes to no line (clang, optimizing, in sanitizer
+      // builds); the nearest line before it in the unit's own file (not in code inlined from
+      // a header) is the statement it belongs to.
+      const std::string own = absolute(dwarf_diename(cu), cu);
+      const std::string none = file;
+      for (Dwarf_Addr back = 1; back <= 512 && back <= addr; back++) {
+        line_of(addr - back);
+        if (line != 0 && file == own) break;
+      }
+      if (line == 0 || file != own) {
+        file = none;
+        line = 0;
       }
     }
     if (cu != nullptr) {
