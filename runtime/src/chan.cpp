@@ -112,29 +112,55 @@ __attribute__((noinline, cold)) void race_rotate(const hchan* c, g* sender) noex
 
 // Element constructors and destructors run under the channel lock: no safe point in them.
 
+namespace {
+
+inline void buf_put_value(hchan* c, void* slot, void* elem) GMP_REQUIRES(c->lock) {
+  no_preempt user_code(c->ops->runs_user_code);
+  c->ops->put(slot, elem);
+}
+
+inline void buf_take_value(hchan* c, void* slot, void* out) GMP_REQUIRES(c->lock) {
+  no_preempt user_code(c->ops->runs_user_code);
+  c->ops->take(out, slot);
+  c->ops->destroy(slot);
+}
+
+// The edges of a buffer position around its value's move (race_edges.hpp: for TSan they
+// bracket the move), out of the hot path.
+__attribute__((noinline, cold)) void buf_put_edges(hchan* c, void* slot, void* elem) GMP_REQUIRES(c->lock) {
+  if (race_on) race_slot_edge(c, c->sendx);
+  tsan_acquire(slot);
+  buf_put_value(c, slot, elem);
+  tsan_release(slot);
+}
+
+__attribute__((noinline, cold)) void buf_take_edges(hchan* c, void* slot, void* out) GMP_REQUIRES(c->lock) {
+  if (race_on) race_slot_edge(c, c->recvx);
+  tsan_acquire(slot);
+  buf_take_value(c, slot, out);
+  tsan_release(slot);
+}
+
+}  // namespace
+
 void buf_put(hchan* c, void* elem) {
   void* slot = c->slot(c->sendx);
-  if (GMP_UNLIKELY(race_on)) race_slot_edge(c, c->sendx);
-  tsan_acquire(slot);
-  {
-    no_preempt user_code(c->ops->runs_user_code);
-    c->ops->put(slot, elem);
+  if (GMP_UNLIKELY(hb_on())) {
+    buf_put_edges(c, slot, elem);
+  } else {
+    buf_put_value(c, slot, elem);
   }
-  tsan_release(slot);
   if (++c->sendx == c->cap) c->sendx = 0;
   c->count++;
 }
 
 void buf_take(hchan* c, void* out) {
   void* slot = c->slot(c->recvx);
-  if (GMP_UNLIKELY(race_on)) race_slot_edge(c, c->recvx);
-  tsan_acquire(slot);
-  {
-    no_preempt user_code(c->ops->runs_user_code);
-    c->ops->take(out, slot);
-    c->ops->destroy(slot);
+  if (GMP_UNLIKELY(hb_on())) {
+    buf_take_edges(c, slot, out);
+  } else {
+    buf_take_value(c, slot, out);
   }
-  tsan_release(slot);
   if (++c->recvx == c->cap) c->recvx = 0;
   c->count--;
 }
