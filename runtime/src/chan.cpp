@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "env.hpp"
 #include "fatal.hpp"
 #include "gmp/panic.hpp"
 #include "park.hpp"
@@ -111,33 +112,31 @@ __attribute__((noinline, cold)) void race_rotate(const hchan* c, g* sender) noex
 }  // namespace
 
 // Element constructors and destructors run under the channel lock: no safe point in them.
+// A buffer position's value moves on the careful path when the channel's `careful` is set
+// (chan_make): user-written moves mark the section (preempt.hpp), and the slot's edges
+// (race_edges.hpp; for TSan they bracket the move) are made. Plain values with neither pay
+// one test of a flag the channel's lock already brought into the cache.
 
 namespace {
 
-inline void buf_put_value(hchan* c, void* slot, void* elem) GMP_REQUIRES(c->lock) {
-  no_preempt user_code(c->ops->runs_user_code);
-  c->ops->put(slot, elem);
-}
-
-inline void buf_take_value(hchan* c, void* slot, void* out) GMP_REQUIRES(c->lock) {
-  no_preempt user_code(c->ops->runs_user_code);
-  c->ops->take(out, slot);
-  c->ops->destroy(slot);
-}
-
-// The edges of a buffer position around its value's move (race_edges.hpp: for TSan they
-// bracket the move), out of the hot path.
-__attribute__((noinline, cold)) void buf_put_edges(hchan* c, void* slot, void* elem) GMP_REQUIRES(c->lock) {
+__attribute__((noinline)) void buf_put_careful(hchan* c, void* slot, void* elem) GMP_REQUIRES(c->lock) {
   if (race_on) race_slot_edge(c, c->sendx);
   tsan_acquire(slot);
-  buf_put_value(c, slot, elem);
+  {
+    no_preempt user_code(c->ops->runs_user_code);
+    c->ops->put(slot, elem);
+  }
   tsan_release(slot);
 }
 
-__attribute__((noinline, cold)) void buf_take_edges(hchan* c, void* slot, void* out) GMP_REQUIRES(c->lock) {
+__attribute__((noinline)) void buf_take_careful(hchan* c, void* slot, void* out) GMP_REQUIRES(c->lock) {
   if (race_on) race_slot_edge(c, c->recvx);
   tsan_acquire(slot);
-  buf_take_value(c, slot, out);
+  {
+    no_preempt user_code(c->ops->runs_user_code);
+    c->ops->take(out, slot);
+    c->ops->destroy(slot);
+  }
   tsan_release(slot);
 }
 
@@ -145,10 +144,10 @@ __attribute__((noinline, cold)) void buf_take_edges(hchan* c, void* slot, void* 
 
 void buf_put(hchan* c, void* elem) {
   void* slot = c->slot(c->sendx);
-  if (GMP_UNLIKELY(hb_on())) {
-    buf_put_edges(c, slot, elem);
+  if (c->careful) {
+    buf_put_careful(c, slot, elem);
   } else {
-    buf_put_value(c, slot, elem);
+    c->ops->put(slot, elem);
   }
   if (++c->sendx == c->cap) c->sendx = 0;
   c->count++;
@@ -156,10 +155,11 @@ void buf_put(hchan* c, void* elem) {
 
 void buf_take(hchan* c, void* out) {
   void* slot = c->slot(c->recvx);
-  if (GMP_UNLIKELY(hb_on())) {
-    buf_take_edges(c, slot, out);
+  if (c->careful) {
+    buf_take_careful(c, slot, out);
   } else {
-    buf_take_value(c, slot, out);
+    c->ops->take(out, slot);
+    c->ops->destroy(slot);
   }
   if (++c->recvx == c->cap) c->recvx = 0;
   c->count--;
@@ -245,6 +245,8 @@ hchan* chan_make(const elem_ops* ops, std::size_t cap, const site& where) {
   auto* c = ::new (mem) hchan(where);
   c->ops = ops;
   c->cap = cap;
+  runtime_init_once();  // GMP_RACE is read there; a channel may be made before the first run
+  c->careful = ops->runs_user_code || hb_on();
   c->buf = static_cast<unsigned char*>(mem) + header;
   return c;
 }

@@ -58,6 +58,7 @@ struct hchan : hchan_header {
   spinlock lock;
   const elem_ops* ops = nullptr;
   std::size_t cap = 0;
+  bool careful = false;  // buffer moves take the careful path (chan.cpp): user-written moves, or edges
   std::size_t count GMP_GUARDED_BY(lock) = 0;
   std::size_t sendx GMP_GUARDED_BY(lock) = 0;
   std::size_t recvx GMP_GUARDED_BY(lock) = 0;
