@@ -136,12 +136,7 @@ inline void hb(edge e, const void* addr, g* gp = nullptr) noexcept {
 inline void hb_acquire(const void* addr, g* gp = nullptr) noexcept { hb(edge::acquire, addr, gp); }
 // Go's racerelease: a later acquire at addr sees everything before this.
 inline void hb_release(const void* addr, g* gp = nullptr) noexcept { hb(edge::release, addr, gp); }
-// Go's racereleasemerge: as release, keeping what earlier releases at addr published.
-inline void hb_release_merge(const void* addr, g* gp = nullptr) noexcept { hb(edge::release_merge, addr, gp); }
-// Go's racereleaseacquire: acquire, then release (a buffered channel's slot).
-inline void hb_release_acquire(const void* addr, g* gp = nullptr) noexcept {
-  hb(edge::release_acquire, addr, gp);
-}
+// The sync object at addr died: the detector forgets its clock (GMP_RACE=1 only).
 inline void hb_free(const void* addr) noexcept {
   if (GMP_UNLIKELY(race_on)) race_sync_free(addr);
 }
