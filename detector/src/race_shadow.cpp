@@ -78,19 +78,28 @@ bool check(shard& sh, granule& gr, cell cur, const vclock& clock, bool* raced, c
   return true;
 }
 
-}  // namespace
-
-result access(slot_t s, epoch_t e, const vclock& clock, std::uintptr_t addr, std::size_t size, bool write,
-              conflict* out) noexcept {
-  result r;
-  if (size == 0) return r;
+// Calls f(g, base, mask) for each 8-byte granule g that [addr, addr + size) touches: base is
+// its first address, mask its bytes in the range. The granule at address 0 is never touched.
+template <class F>
+void for_each_granule(std::uintptr_t addr, std::size_t size, F f) {
+  if (size == 0) return;
   std::uintptr_t end = addr + size;
   if (end < addr) end = ~std::uintptr_t{0};
   for (std::uintptr_t g = addr >> 3, last = (end - 1) >> 3; g <= last && g != 0; ++g) {
     std::uintptr_t base = g << 3;
     std::uintptr_t lo = addr > base ? addr : base;
     std::uintptr_t hi = end < base + 8 ? end : base + 8;
-    auto mask = static_cast<std::uint8_t>(((1u << (hi - lo)) - 1) << (lo - base));
+    f(g, base, static_cast<std::uint8_t>(((1u << (hi - lo)) - 1) << (lo - base)));
+    if (g == last) break;
+  }
+}
+
+}  // namespace
+
+result access(slot_t s, epoch_t e, const vclock& clock, std::uintptr_t addr, std::size_t size, bool write,
+              conflict* out) noexcept {
+  result r;
+  for_each_granule(addr, size, [&](std::uintptr_t g, std::uintptr_t base, std::uint8_t mask) {
     cell cur = cell::make(s, e, mask, write);
     shard& sh = shard_of(g);
     bool raced = false;
@@ -104,20 +113,12 @@ result access(slot_t s, epoch_t e, const vclock& clock, std::uintptr_t addr, std
       r.race = true;
       *out = conflict{other, base};
     }
-    if (g == last) break;
-  }
+  });
   return r;
 }
 
 void free_range(std::uintptr_t addr, std::size_t size) noexcept {
-  if (size == 0) return;
-  std::uintptr_t end = addr + size;
-  if (end < addr) end = ~std::uintptr_t{0};
-  for (std::uintptr_t g = addr >> 3, last = (end - 1) >> 3; g <= last && g != 0; ++g) {
-    std::uintptr_t base = g << 3;
-    std::uintptr_t lo = addr > base ? addr : base;
-    std::uintptr_t hi = end < base + 8 ? end : base + 8;
-    auto mask = static_cast<std::uint8_t>(((1u << (hi - lo)) - 1) << (lo - base));
+  for_each_granule(addr, size, [](std::uintptr_t g, std::uintptr_t, std::uint8_t mask) {
     shard& sh = shard_of(g);
     spin_guard hold(sh.lock);
     if (mask == 0xff) {
@@ -132,8 +133,7 @@ void free_range(std::uintptr_t addr, std::size_t size) noexcept {
       }
       if (!any) sh.table.erase(g);
     }
-    if (g == last) break;
-  }
+  });
 }
 
 stats snapshot() noexcept {
