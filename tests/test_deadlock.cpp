@@ -155,3 +155,51 @@ TEST_CASE("back-to-back runs never report a false deadlock while the next run st
   }
   CHECK(completed == runs);
 }
+
+TEST_CASE("Go's all-asleep dump is followed by the wait-for graph", "[deadlock]") {
+  std::string procs = GENERATE("1", "2");
+  std::string checks = GENERATE("", "1");
+  gmp_test::child_options o;
+  if (!checks.empty()) o.set_env.push_back({"GMP_DEADLOCK", checks});
+  auto r = run_crasher({"deadlock_all_reasons", procs}, o);
+  INFO("GOMAXPROCS " << procs << " GMP_DEADLOCK=" << checks << "\n" << child_report(r));
+  CHECK(r.exited_with(2));
+  CHECK_THAT(r.err, StartsWith(deadlock));
+  auto graph_at = r.err.find("\nwait-for graph:\n");
+  REQUIRE(graph_at != std::string::npos);
+  std::string graph = r.err.substr(graph_at);
+  CHECK_THAT(graph, Contains("\ngoroutine 1 [sync.WaitGroup.Wait] waits for wait_group 0x"));
+  for (auto [name, line] : {std::pair{"send", "[chan send] waits for chan 0x"}, std::pair{"recv", "[chan receive] waits for chan 0x"},
+                            std::pair{"select", "[select] waits for chan 0x"}, std::pair{"nil_recv", "[chan receive (nil chan)]\n"}}) {
+    std::string id = gmp_test::output_field(r.out, name);
+    REQUIRE_FALSE(id.empty());
+    CHECK_THAT(graph, Contains("\ngoroutine " + id + " " + line));
+  }
+  CHECK_THAT(graph, Contains(" made at "));
+}
+
+TEST_CASE("a bad GMP_DEADLOCK is a fatal error that says what it wants", "[deadlock]") {
+  gmp_test::child_options o;
+  o.set_env.push_back({"GMP_DEADLOCK", "maybe"});
+  auto r = run_crasher({"nodeadlock_sleep_send", "1"}, o);
+  INFO(child_report(r));
+  CHECK(r.exited_with(2));
+  CHECK(r.err == "fatal error: GMP_DEADLOCK=maybe: want 1, report or 0\n");
+  o.set_env = {{"GMP_DEADLOCK", "1"}, {"GMP_DEADLOCK_LONG_WAIT", "soon"}};
+  r = run_crasher({"nodeadlock_sleep_send", "1"}, o);
+  INFO(child_report(r));
+  CHECK(r.exited_with(2));
+  CHECK_THAT(r.err, StartsWith("fatal error: GMP_DEADLOCK_LONG_WAIT=soon: want a duration"));
+}
+
+TEST_CASE("with the checks on, the no-deadlock programs stay silent", "[deadlock][time]") {
+  std::string procs = GENERATE("1", "2", "4");
+  auto name = GENERATE("nodeadlock_sleep_send", "nodeadlock_chain", "nodeadlock_after", "nodeadlock_timer",
+                       "nodeadlock_select_timeout", "nodeadlock_timer_goroutine", "nodeadlock_ticker", "nodeadlock_busy");
+  gmp_test::child_options o;
+  o.set_env.push_back({"GMP_DEADLOCK", "1"});
+  auto r = run_crasher({name, procs}, o);
+  INFO(name << " GOMAXPROCS " << procs << "\n" << child_report(r));
+  CHECK(r.exited_with(0));
+  CHECK(r.err.empty());
+}

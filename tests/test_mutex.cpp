@@ -261,7 +261,7 @@ TEST_CASE("sema wakes waiters in FIFO order - a lifo acquire waits at the front"
     wg.add(4);
     for (int i = 0; i < 4; i++) {
       gmp::go([&, i] {
-        s.acquire(gmp::detail::wait_reason::mutex_lock, i == 3);
+        s.acquire(gmp::detail::wait_reason::mutex_lock, nullptr, i == 3);
         std::lock_guard<gmp::mutex> hold(order_mu);
         order.push_back(i);
         wg.done();

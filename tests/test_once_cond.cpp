@@ -200,8 +200,8 @@ TEST_CASE("a notify between taking a ticket and parking is not lost", "[cond]") 
     l.notify_one();  // ticket t1
     l.notify_all();  // ticket t2
     std::uint64_t base = gmp::counters().parks;
-    l.wait(t1, gmp::detail::wait_reason::cond_wait);
-    l.wait(t2, gmp::detail::wait_reason::cond_wait);
+    l.wait(t1, gmp::detail::wait_reason::cond_wait, &l);
+    l.wait(t2, gmp::detail::wait_reason::cond_wait, &l);
     parks = gmp::counters().parks - base;
     l.check_invariants();
     all_returned = true;

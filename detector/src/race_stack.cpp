@@ -5,9 +5,15 @@
 // with that hash) and a bump arena for the pcs. Ids come from one atomic
 // counter and index `directory`: 4096 chunks of 4096 published record
 // pointers (16M stacks), so lookup takes no lock.
+//
+// capture_suspended declares the part of libunwind's x86-64 ABI it uses
+// (libunwind-x86_64.h, 1.x): unw_context_t is a ucontext_t, unw_cursor_t 127
+// words, UNW_REG_IP register 16, and the local-unwinding entry points are
+// named _ULx86_64_init_local, _ULx86_64_step and _ULx86_64_get_reg.
 #include "race_stack.hpp"
 
 #include <dlfcn.h>
+#include <ucontext.h>
 #include <unwind.h>
 
 #include <atomic>
@@ -57,6 +63,28 @@ gmp::detail::immortal<shard> shards[16];
 using unw_backtrace_fn = int (*)(void**, int);
 std::atomic<unw_backtrace_fn> unw_backtrace_ptr{nullptr};
 
+// libunwind's local unwinding, declared as libunwind-x86_64.h does.
+struct unw_cursor {
+  std::uint64_t opaque[127];
+};
+constexpr int unw_reg_ip = 16;  // UNW_X86_64_RIP
+struct local_unwinder {
+  int (*init_local)(unw_cursor*, ucontext_t*);
+  int (*step)(unw_cursor*);
+  int (*get_reg)(unw_cursor*, int, std::uint64_t*);
+};
+local_unwinder local_fns;                               // written once by init, before the publication below
+std::atomic<const local_unwinder*> local_unwind{nullptr};  // &local_fns once all three are found
+
+// The frame gmp_jump_fcontext (and Boost's jump_fcontext) leaves at a suspended context's fctx.
+struct saved_frame {
+  std::uint32_t mxcsr;
+  std::uint32_t x87_control;
+  std::uint64_t r12, r13, r14, r15, rbx, rbp;
+  std::uint64_t return_address;  // the suspended goroutine's rsp is just above it
+};
+static_assert(sizeof(saved_frame) == 0x40);
+
 struct unwind_state {
   std::uintptr_t* pcs;
   int n;
@@ -101,6 +129,42 @@ void publish(record* r) noexcept {
   c->rec[r->id & (chunk_size - 1)].store(r, std::memory_order_release);
 }
 
+// Finds libunwind's local-unwinding entry points in h; publishes them when all three are there
+// (unused in ASan builds, which load no libunwind).
+[[maybe_unused]] void load_local_unwinder(void* h) noexcept {
+  local_fns.init_local = reinterpret_cast<decltype(local_fns.init_local)>(dlsym(h, "_ULx86_64_init_local"));
+  local_fns.step = reinterpret_cast<decltype(local_fns.step)>(dlsym(h, "_ULx86_64_step"));
+  local_fns.get_reg = reinterpret_cast<decltype(local_fns.get_reg)>(dlsym(h, "_ULx86_64_get_reg"));
+  if (local_fns.init_local != nullptr && local_fns.step != nullptr && local_fns.get_reg != nullptr) {
+    local_unwind.store(&local_fns, std::memory_order_release);
+  }
+}
+
+// Unwinds from the registers of frame f (the context's rsp is sp) into pcs; the number found
+// (0 when libunwind refuses the context). Stops at the first step that fails or ends.
+std::size_t unwind_from(const local_unwinder& u, const saved_frame& f, std::uintptr_t sp, std::uintptr_t* pcs) noexcept {
+  ucontext_t uc;
+  std::memset(&uc, 0, sizeof uc);
+  greg_t* r = uc.uc_mcontext.gregs;
+  r[REG_RIP] = static_cast<greg_t>(f.return_address);
+  r[REG_RSP] = static_cast<greg_t>(sp);
+  r[REG_RBX] = static_cast<greg_t>(f.rbx);
+  r[REG_RBP] = static_cast<greg_t>(f.rbp);
+  r[REG_R12] = static_cast<greg_t>(f.r12);
+  r[REG_R13] = static_cast<greg_t>(f.r13);
+  r[REG_R14] = static_cast<greg_t>(f.r14);
+  r[REG_R15] = static_cast<greg_t>(f.r15);
+  unw_cursor cursor;
+  if (u.init_local(&cursor, &uc) < 0) return 0;
+  std::size_t n = 0;
+  do {
+    std::uint64_t ip = 0;
+    if (u.get_reg(&cursor, unw_reg_ip, &ip) < 0 || ip == 0) break;
+    pcs[n++] = ip;
+  } while (n < max_frames && u.step(&cursor) > 0);
+  return n;
+}
+
 }  // namespace
 
 // LeakSanitizer misreads the dynamic TLS of a dlopen'ed libunwind ("DTLS at 0x2000000ca") and
@@ -116,6 +180,7 @@ void init() noexcept {
     if (h == nullptr) return;
     auto* f = reinterpret_cast<unw_backtrace_fn>(dlsym(h, "unw_backtrace"));
     if (f != nullptr) unw_backtrace_ptr.store(f, std::memory_order_release);
+    load_local_unwinder(h);
   });
 }
 #endif
@@ -174,6 +239,20 @@ __attribute__((noinline)) stack_id capture(int skip) noexcept {
     n = st.n;
   }
   return intern(pcs, static_cast<std::size_t>(n));
+}
+
+stack_id capture_suspended(const void* fctx) noexcept {
+  if (fctx == nullptr) return 0;
+  saved_frame f;
+  std::memcpy(&f, fctx, sizeof f);
+  if (f.return_address == 0) return 0;
+  std::uintptr_t pcs[max_frames];
+  std::size_t n = 0;
+  if (const local_unwinder* u = local_unwind.load(std::memory_order_acquire); u != nullptr) {
+    n = unwind_from(*u, f, reinterpret_cast<std::uintptr_t>(fctx) + sizeof f, pcs);
+  }
+  if (n == 0) pcs[n++] = f.return_address;  // no libunwind, or it refused: the caller of the switch only
+  return intern(pcs, n);
 }
 
 std::span<const std::uintptr_t> lookup(stack_id id) noexcept {

@@ -15,15 +15,23 @@
 //     the pcs into the shard's arena on a miss.
 //  2. lookup(id) returns the pcs, lock-free (ids index a two-level table of
 //     published pointers; a stack never moves or dies).
+//  3. capture_suspended(fctx) unwinds another goroutine's stack while it is
+//     parked: the registers gmp_jump_fcontext saved at fctx (jump_x86_64.S)
+//     seed a libunwind cursor (unw_init_local on a made-up ucontext_t, then
+//     unw_step), and the pcs are interned as in 1. Without libunwind the stack
+//     is the one frame the saved return address names.
 //
 // Invariants: an id, once returned, names the same pcs forever; the depot
 // only grows (by distinct stacks); capture uses ~1 KiB of stack plus the
-// unwinder's (libunwind's fast path: ~2 KiB).
+// unwinder's (libunwind's fast path: ~2 KiB); capture_suspended ~2.5 KiB plus
+// libunwind's, and reads the parked goroutine's stack only (no lock of it).
 //
 // Rejected: glibc's backtrace() (libgcc's unwinder, ~70 ns a frame: 0.5-1.5
 // us an access); frame-pointer walks (the runtime, libstdc++ and user code
 // may omit frame pointers); linking libunwind (it would interpose
-// _Unwind_RaiseException for every gmp program, race detection on or off).
+// _Unwind_RaiseException for every gmp program, race detection on or off);
+// including <libunwind.h> for capture_suspended (a build dependency on
+// libunwind-dev for three declarations: the few types are declared here).
 #pragma once
 
 #include <cstddef>
@@ -40,6 +48,9 @@ constexpr int max_frames = 64;
 void init() noexcept;
 // The caller's stack (skip more of its frames), interned; 0 only when the unwinder found nothing.
 stack_id capture(int skip) noexcept;
+// The stack of a suspended goroutine whose saved context is fctx (its g's ctx.fctx: the frame
+// gmp_jump_fcontext left on its stack), interned; 0 when it cannot be unwound.
+stack_id capture_suspended(const void* fctx) noexcept;
 // Interns pcs (for tests and capture).
 stack_id intern(const std::uintptr_t* pcs, std::size_t n) noexcept;
 // The pcs of id (empty for 0 or an unknown id).

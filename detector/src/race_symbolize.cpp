@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <iterator>
 #include <unordered_map>
 
@@ -344,6 +345,8 @@ bool is_runtime_function(std::string_view f) noexcept {
 }
 
 std::vector<frame> symbolize(std::span<const std::uintptr_t> pcs) {
+  static std::mutex serial;  // the race reporter and the deadlock detector both symbolize
+  std::lock_guard<std::mutex> hold(serial);
   std::vector<frame> out;
   symbolizer& s = the_symbolizer();
   for (std::uintptr_t pc : pcs) {

@@ -18,9 +18,10 @@
 //     (std:: invoke helpers, libc start frames, unknown frames). If nothing
 //     would be left, keep the stack whole.
 //
-// Invariants: symbolize is not thread-safe (the reporter's lock serializes
-// it) and may allocate freely: it runs only on the reporter thread or at
-// exit, never on a goroutine's stack.
+// Invariants: symbolize serializes its callers (one internal lock: the race
+// reporter and the deadlock detector share the cache) and may allocate
+// freely: it runs on the reporter threads or at exit, never on a goroutine's
+// stack.
 //
 // Rejected: backtrace_symbols (no lines, no inlined frames); running
 // addr2line as a child process (slow, and not there on every machine).

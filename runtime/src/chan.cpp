@@ -29,6 +29,7 @@
 #include <new>
 
 #include "env.hpp"
+#include "deadlock_hooks.hpp"
 #include "fatal.hpp"
 #include "gmp/panic.hpp"
 #include "park.hpp"
@@ -248,6 +249,7 @@ hchan* chan_make(const elem_ops* ops, std::size_t cap, const site& where) {
   runtime_init_once();  // GMP_RACE is read there; a channel may be made before the first run
   c->careful = ops->runs_user_code || hb_on();
   c->buf = static_cast<unsigned char*>(mem) + header;
+  if (GMP_UNLIKELY(deadlock_on)) deadlock_chan_made(c);
   return c;
 }
 
@@ -264,6 +266,7 @@ void chan_free(hchan* c) noexcept {
       if (++x == c->cap) x = 0;
     }
   }
+  if (GMP_UNLIKELY(c->handles != nullptr)) deadlock_chan_freed(c);
   if (GMP_UNLIKELY(race_on)) {
     hb_free(c);
     for (std::size_t i = 0; i < c->cap; i++) hb_free(c->slot(i));

@@ -54,6 +54,8 @@ struct waitq {
   sudog* dequeue() noexcept;
 };
 
+struct chan_handles;  // GMP_DEADLOCK: where the channel's handles live (detector/src/deadlock_handles.cpp)
+
 struct hchan : hchan_header {
   spinlock lock;
   const elem_ops* ops = nullptr;
@@ -67,6 +69,7 @@ struct hchan : hchan_header {
   waitq sendq GMP_GUARDED_BY(lock);
   site made_at;
   unsigned char* buf = nullptr;
+  chan_handles* handles = nullptr;  // GMP_DEADLOCK only
 
   explicit hchan(const site& where) noexcept : made_at(where) {}
   void* slot(std::size_t i) const noexcept { return buf + i * ops->size; }

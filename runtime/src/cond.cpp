@@ -32,7 +32,7 @@ void cond::wait() {
   detail::preempt_check();
   std::uint32_t t = notify_.add();
   m_.unlock();
-  notify_.wait(t, detail::wait_reason::cond_wait);
+  notify_.wait(t, detail::wait_reason::cond_wait, this);
   detail::race_sync(detail::edge::acquire, this);
   m_.lock();
 }

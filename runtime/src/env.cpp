@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "deadlock_hooks.hpp"
 #include "dump.hpp"
 #include "fatal.hpp"
 #include "race_edges.hpp"
@@ -98,6 +99,7 @@ void runtime_init_once() noexcept {
   std::call_once(once, [] {
     env();
     race_init();
+    deadlock_init();
     stack_overflow_handler_install();
     sigquit_handler_install();
   });

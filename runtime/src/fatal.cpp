@@ -20,11 +20,14 @@ void write_stderr(std::string_view s) noexcept {
   }
 }
 
-void fatal(std::string_view msg) noexcept {
+void fatal(std::string_view msg) noexcept { fatal_dump_then(msg, nullptr); }
+
+void fatal_dump_then(std::string_view msg, void (*then)()) noexcept {
   write_stderr("fatal error: ");
   write_stderr(msg);
   write_stderr("\n\n");
   dump_goroutines(this_g());
+  if (then != nullptr) then();
   std::fflush(stdout);
   _exit(2);
 }

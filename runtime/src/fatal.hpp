@@ -7,6 +7,8 @@ namespace gmp::detail {
 
 // Prints `fatal error: msg`, every goroutine, and exits 2.
 [[noreturn]] void fatal(std::string_view msg) noexcept;
+// As fatal, running then() after the dump (more to say about the state, not signal-safe).
+[[noreturn]] void fatal_dump_then(std::string_view msg, void (*then)()) noexcept;
 // Prints `fatal error: msg` and exits 2 without the goroutine dump (for broken runtime state).
 [[noreturn]] void fatal_nodump(std::string_view msg) noexcept;
 // Writes the whole of s to stderr, retrying short writes; async-signal-safe.

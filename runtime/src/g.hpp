@@ -35,10 +35,14 @@
 namespace gmp::race {
 struct goroutine;  // the race detector's state of a goroutine (detector/src/race.hpp)
 }
+namespace gmp::deadlock {
+struct goroutine;  // the deadlock detector's state of a goroutine (detector/src/deadlock_locks.hpp)
+}
 
 namespace gmp::detail {
 
 struct m;
+struct hchan;
 
 enum class gstatus : std::uint32_t { idle = 0, runnable = 1, running = 2, syscall = 3, waiting = 4, dead = 6 };  // Go's numbers
 
@@ -83,6 +87,11 @@ struct g {
   std::atomic<wait_reason> reason{wait_reason::none};
   const void* wait_object = nullptr;
   std::int64_t wait_since_ns = 0;
+  hchan* const* wait_chans = nullptr;  // select: the non-nil channels of its cases (on its stack)
+  std::uint32_t wait_nchans = 0;
+  // GMP_DEADLOCK: odd from the start of a park to its return, so that another
+  // thread reads the wait fields above consistently (read, read fields, re-read).
+  std::atomic<std::uint32_t> park_epoch{0};
 
   g* link = nullptr;                    // run queue, free list or wait queue link
 
@@ -100,6 +109,7 @@ struct g {
   std::vector<local_value> locals;
 
   race::goroutine* race = nullptr;  // GMP_RACE=1: set by spawn_commit, handed back by goexit
+  deadlock::goroutine* deadlock = nullptr;  // GMP_DEADLOCK: the locks it holds; made at its first lock, kept on reuse
 };
 
 // Reports a transition that breaks the ownership contract and exits.

@@ -139,15 +139,17 @@ bool mutex::try_lock() noexcept {
     return false;
   }
   detail::race_sync(detail::edge::acquire, this);
+  if (detail::deadlock_on) detail::deadlock_locked(this, detail::lock_kind::mutex);
   return true;
 }
 
 void mutex::lock_slow() {
-  lock_slow(detail::wait_reason::mutex_lock);
+  lock_slow(detail::wait_reason::mutex_lock, this);
   detail::race_sync(detail::edge::acquire, this);
+  if (detail::deadlock_on) detail::deadlock_locked(this, detail::lock_kind::mutex);
 }
 
-void mutex::lock_slow(detail::wait_reason why) {
+void mutex::lock_slow(detail::wait_reason why, const void* object) {
   detail::preempt_check();
   std::int64_t wait_start = 0;
   bool starving = false;
@@ -180,7 +182,7 @@ void mutex::lock_slow(detail::wait_reason why) {
     }
     bool lifo = wait_start != 0;
     if (wait_start == 0) wait_start = detail::nanotime();
-    sema_.acquire(why, lifo);
+    sema_.acquire(why, object, lifo);
     starving = starving || detail::nanotime() - wait_start > detail::starvation_threshold_ns;
     old = state_.load(std::memory_order_acquire);
     if (old & starving_bit) {

@@ -33,8 +33,11 @@
 // their owners may write them, as Go's tracebacks do.
 #if defined(__clang__) || defined(__GNUC__)
 #define GMP_NO_SANITIZE_THREAD __attribute__((no_sanitize("thread")))
+// For reading another goroutine's stack word by word (its redzones included).
+#define GMP_NO_SANITIZE_ADDRESS __attribute__((no_sanitize("address")))
 #else
 #define GMP_NO_SANITIZE_THREAD
+#define GMP_NO_SANITIZE_ADDRESS
 #endif
 
 #define GMP_LIKELY(x) __builtin_expect(!!(x), 1)

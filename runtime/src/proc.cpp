@@ -52,6 +52,7 @@
 #include <numeric>
 #include <thread>
 
+#include "deadlock_hooks.hpp"
 #include "dump.hpp"
 #include "env.hpp"
 #include "fatal.hpp"
@@ -312,6 +313,7 @@ void g_entry(bctx::transfer_t t) noexcept;
     }
   }
   if (GMP_UNLIKELY(gp->race != nullptr)) race_go_end(gp);
+  if (GMP_UNLIKELY(deadlock_on)) deadlock_exit(gp);
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_exit(gp);
   count(mp, counter::exited);
   if (gp->is_main) {
@@ -358,6 +360,11 @@ m* mget() GMP_REQUIRES(sched.lock) {
 
 bool any_local_work() noexcept;
 
+// Go's `fatal error: all goroutines are asleep - deadlock!` and dump, then who waits for whom.
+[[noreturn]] void die_all_asleep() noexcept {
+  fatal_dump_then("all goroutines are asleep - deadlock!", deadlock_print_wait_for_graph);
+}
+
 // Go's checkdead, by an M going idle: true when no goroutine can ever run
 // again: every M idle, no timer pending, nothing queued, and main still
 // waiting. (Goroutines in blocking calls or the netpoller: issue 4.)
@@ -380,7 +387,7 @@ void stopm(m* mp) noexcept {
     mput(mp);
     dead = checkdead();
   }
-  if (dead) fatal("all goroutines are asleep - deadlock!");
+  if (dead) die_all_asleep();
   mp->park.sleep();
   acquirep(mp, mp->nextp);
   mp->nextp = nullptr;
@@ -737,10 +744,12 @@ void park(wait_reason reason, const void* object, void (*unlock)(void*), void* l
   gp->wait_object = object;
   gp->wait_since_ns = sched.coarse_clock.load(std::memory_order_relaxed);
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_park(gp, reason, object);
+  if (GMP_UNLIKELY(deadlock_on)) deadlock_park(gp, reason, object);
   count(mp, counter::parks);
   mp->after_unlock = unlock;
   mp->after_lock = lock;
   switch_out(mp, gp, after_park, false);
+  if (GMP_UNLIKELY(deadlock_on)) deadlock_unpark(gp);
   gp->reason.store(wait_reason::none, std::memory_order_relaxed);
   gp->wait_object = nullptr;
 }
@@ -825,6 +834,15 @@ void gfput_global(g* gp) noexcept {
 
 // ---- the public entry points ----
 
+// The code gmp::run returns: 2 for deadlocks (GMP_DEADLOCK=report), else the race
+// detector's (66), else 3 for goroutine leaks, else 0.
+int exit_code() noexcept {
+  int deadlocks = deadlock_on ? deadlock_finish() : 0;
+  int races = race_on ? race_finish() : 0;
+  if (deadlocks == 2) return deadlocks;
+  return races != 0 ? races : deadlocks;
+}
+
 int run_main(const options& o, std::function<void()> main_fn) {
   runtime_init_once();
   if (sched.poisoned.load()) fatal_nodump("gmp::run: a goroutine of an earlier run is still running");
@@ -859,11 +877,13 @@ int run_main(const options& o, std::function<void()> main_fn) {
     sched.main_queued = true;  // from here checkdead may judge this run
   }
   sysmon_start();
+  if (deadlock_on) deadlock_run_start();
   startm(p0, false);
   run_done.sleep();
   tsan_acquire(&run_done);
+  if (deadlock_on) deadlock_run_stop();
   end_run();
-  return race_on ? race_finish() : 0;
+  return exit_code();
 }
 
 }  // namespace gmp::detail

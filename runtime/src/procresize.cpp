@@ -68,6 +68,36 @@ bool stw_begin(p* own, std::int64_t timeout_ns) noexcept {
   return sched.stopnote.sleep_for(timeout_ns);
 }
 
+// Hands each P of the list (linked through p::link) to an M, then wakes a spinner for the rest.
+void start_ps(p* runnable) noexcept {
+  while (runnable != nullptr) {
+    p* next = runnable->link;
+    startm(runnable, false);
+    runnable = next;
+  }
+  wakep();
+}
+
+// Undoes a stw_begin that timed out: the Ps that stopped go back to work (or idle);
+// the ones still running never stop (gcstopm sees gcwaiting cleared under the lock).
+void stw_cancel() noexcept {
+  p* runnable = nullptr;
+  {
+    spin_guard hold(sched.lock);
+    sched.gcwaiting.store(false, std::memory_order_seq_cst);
+    for (p* pp : sched.allp) {
+      if (pp->status.load(std::memory_order_relaxed) != pstatus::stopped) continue;
+      if (pp->q.empty()) {
+        pidle_put(pp);
+      } else {
+        pp->link = runnable;
+        runnable = pp;
+      }
+    }
+  }
+  start_ps(runnable);
+}
+
 void abandon(g* gp) noexcept {
   transition(gp, gstatus::runnable, gstatus::dead);
   gfput_global(gp);
@@ -150,9 +180,10 @@ void gcstopm(m* mp) noexcept {
     mp->spinning.store(false, std::memory_order_relaxed);
     sched.nmspinning.fetch_sub(1);
   }
-  p* pp = releasep(mp);
   {
     spin_guard hold(sched.lock);
+    if (!sched.gcwaiting.load(std::memory_order_relaxed)) return;  // the stop was cancelled: keep the P
+    p* pp = releasep(mp);
     pp->status.store(pstatus::stopped, std::memory_order_relaxed);
     if (--sched.stopwait == 0) sched.stopnote.wakeup();
   }
@@ -171,12 +202,26 @@ void start_the_world(int nprocs) noexcept {
     runnable = procresize(nprocs);
     sched.gcwaiting.store(false, std::memory_order_seq_cst);
   }
-  while (runnable != nullptr) {
-    p* next = runnable->link;
-    startm(runnable, false);
-    runnable = next;
+  start_ps(runnable);
+  world_sema.release();
+}
+
+bool stop_the_world_outside(std::int64_t timeout_ns) noexcept {
+  if (!world_sema.try_acquire()) return false;
+  if (stw_begin(nullptr, timeout_ns)) return true;
+  stw_cancel();
+  world_sema.release();
+  return false;
+}
+
+void start_the_world_outside() noexcept {
+  p* runnable = nullptr;
+  {
+    spin_guard hold(sched.lock);
+    runnable = procresize(static_cast<int>(sched.allp.size()));
+    sched.gcwaiting.store(false, std::memory_order_seq_cst);
   }
-  wakep();
+  start_ps(runnable);
   world_sema.release();
 }
 

@@ -59,9 +59,10 @@ namespace gmp {
 void shared_mutex::lock_shared() {
   detail::preempt_check();
   if (reader_count_.fetch_add(1, std::memory_order_acq_rel) + 1 < 0) {
-    reader_sem_.acquire(detail::wait_reason::rwmutex_rlock);  // a writer is pending
+    reader_sem_.acquire(detail::wait_reason::rwmutex_rlock, this);  // a writer is pending
   }
   detail::race_sync(detail::edge::acquire, &reader_sem_);  // after the last writer's unlock
+  if (detail::deadlock_on) detail::deadlock_locked(this, detail::lock_kind::shared_mutex_read);
 }
 
 bool shared_mutex::try_lock_shared() noexcept {
@@ -69,6 +70,7 @@ bool shared_mutex::try_lock_shared() noexcept {
   while (c >= 0) {
     if (reader_count_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
       detail::race_sync(detail::edge::acquire, &reader_sem_);
+      if (detail::deadlock_on) detail::deadlock_locked(this, detail::lock_kind::shared_mutex_read);
       return true;
     }
   }
@@ -77,6 +79,7 @@ bool shared_mutex::try_lock_shared() noexcept {
 
 void shared_mutex::unlock_shared() noexcept {
   detail::race_sync(detail::edge::release_merge, &writer_sem_);  // before the next writer's lock
+  if (detail::deadlock_on) detail::deadlock_unlocked(this, detail::lock_kind::shared_mutex_read);
   std::int32_t r = reader_count_.fetch_sub(1, std::memory_order_acq_rel) - 1;
   if (r >= 0) return;
   if (r + 1 == 0 || r + 1 == -max_readers) detail::fatal("sync: RUnlock of unlocked RWMutex");
@@ -88,12 +91,14 @@ void shared_mutex::lock() {
   detail::preempt_check();
   std::int32_t unlocked = 0;
   if (!w_.state_.compare_exchange_strong(unlocked, mutex::locked_bit, std::memory_order_acquire)) {
-    w_.lock_slow(detail::wait_reason::rwmutex_lock);
+    w_.lock_slow(detail::wait_reason::rwmutex_lock, this);
   }
+  // The writer holds the lock from here for the deadlock detector: new readers wait for it.
+  if (detail::deadlock_on) detail::deadlock_locked(this, detail::lock_kind::shared_mutex_write);
   // Announce the writer; r readers are still inside.
   std::int32_t r = reader_count_.fetch_sub(max_readers, std::memory_order_acq_rel);
   if (r != 0 && reader_wait_.fetch_add(r, std::memory_order_acq_rel) + r != 0) {
-    writer_sem_.acquire(detail::wait_reason::rwmutex_lock);
+    writer_sem_.acquire(detail::wait_reason::rwmutex_lock, this);
   }
   race_after_lock();
 }
@@ -112,11 +117,13 @@ bool shared_mutex::try_lock() noexcept {
     return false;
   }
   race_after_lock();
+  if (detail::deadlock_on) detail::deadlock_locked(this, detail::lock_kind::shared_mutex_write);
   return true;
 }
 
 void shared_mutex::unlock() noexcept {
   detail::race_sync(detail::edge::release, &reader_sem_);
+  if (detail::deadlock_on) detail::deadlock_unlocked(this, detail::lock_kind::shared_mutex_write);
   // Announce to readers that there is no active writer; r readers are blocked.
   std::int32_t r = reader_count_.fetch_add(max_readers, std::memory_order_acq_rel) + max_readers;
   if (r >= max_readers) detail::fatal("sync: Unlock of unlocked RWMutex");

@@ -174,6 +174,8 @@ std::size_t selectgo(scase* cases, std::size_t n) GMP_NO_TSA {
     sg.success = false;
     (cases[i].kind == case_kind::send ? sg.c->sendq : sg.c->recvq).enqueue(&sg);
   }
+  gp->wait_chans = s.locks;
+  gp->wait_nchans = norder;
   park(wait_reason::select, norder == 1 ? static_cast<const void*>(s.locks[0]) : nullptr, unlock_lockset, &locks);
 
   tsan_acquire(gp);

@@ -101,7 +101,7 @@ void wait_lock::unlock() noexcept {
 
 // ---- sema ----
 
-void sema::acquire(wait_reason why, bool lifo) {
+void sema::acquire(wait_reason why, const void* object, bool lifo) {
   g* self = current_g_or_die("a blocking gmp operation");
   lock_.lock();
   if (count_ > 0) {
@@ -118,7 +118,15 @@ void sema::acquire(wait_reason why, bool lifo) {
     (tail_ != nullptr ? tail_->link : head_) = self;
     tail_ = self;
   }
-  park_unlock(lock_, why, this);
+  park_unlock(lock_, why, object != nullptr ? object : this);
+}
+
+bool sema::try_acquire() noexcept {
+  lock_.lock();
+  bool took = count_ > 0;
+  if (took) count_--;
+  lock_.unlock();
+  return took;
 }
 
 void sema::release(std::uint32_t n, bool handoff) {
@@ -157,7 +165,7 @@ void sema::check_invariants() {
 
 // ---- notify_list ----
 
-void notify_list::wait(std::uint32_t t, wait_reason why) {
+void notify_list::wait(std::uint32_t t, wait_reason why, const void* object) {
   g* self = current_g_or_die("gmp::cond::wait");
   lock_.lock();
   if (ticket_less(t, notify_.load(std::memory_order_relaxed))) {
@@ -167,7 +175,7 @@ void notify_list::wait(std::uint32_t t, wait_reason why) {
   notify_waiter node{self, t, nullptr};
   (tail_ != nullptr ? tail_->next : head_) = &node;
   tail_ = &node;
-  park_unlock(lock_, why, this);
+  park_unlock(lock_, why, object);
 }
 
 void notify_list::notify_one() {

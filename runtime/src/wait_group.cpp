@@ -58,7 +58,7 @@ void wait_group::wait() {
   for (;;) {
     if ((s >> 32) == 0) break;
     if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
-      sema_.acquire(detail::wait_reason::wait_group_wait);
+      sema_.acquire(detail::wait_reason::wait_group_wait, this);
       break;
     }
   }

@@ -46,7 +46,7 @@ __attribute__((noinline)) int big_frame() {
 
 // Channels that goroutines blocked forever hold: kept reachable from here for LeakSanitizer
 // (a plain array of pointers: nothing frees it at exit, before the leak check).
-gmp::chan<int>* kept_forever[4];
+gmp::chan<int>* volatile kept_forever[4];  // volatile: the stores are never read, and must stay
 
 gmp::options opts(int procs) {
   gmp::options o;

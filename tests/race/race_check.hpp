@@ -11,10 +11,10 @@
 //   each stack with its file:line, each goroutine's creation site) and the differences.
 #pragma once
 
+#include "scenarios.hpp"
+
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
-#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -220,22 +220,7 @@ inline parsed parse(const std::string& text) {
 }
 
 // The line of `// @tag` in src (0 when absent).
-inline int site(const std::string& src, const std::string& tag) {
-  static std::map<std::string, std::vector<std::string>> files;
-  auto& lines = files[src];
-  if (lines.empty()) {
-    std::ifstream in(src);
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-  }
-  const std::string mark = "// @" + tag;
-  for (std::size_t i = 0; i < lines.size(); i++) {
-    const std::string& l = lines[i];
-    if (l.size() >= mark.size() && l.compare(l.size() - mark.size(), mark.size(), mark) == 0) {
-      return static_cast<int>(i + 1);
-    }
-  }
-  return 0;
-}
+inline int site(const std::string& src, const std::string& tag) { return gmp_test::tag_line(src, tag); }
 
 // One access of an expected report. main: by goroutine 1 (no creation block); otherwise the
 // goroutine's creation block's first frame is creator_fn at creator_tag.

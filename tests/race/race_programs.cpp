@@ -8,42 +8,15 @@
 // the scenario returned.
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstring>
-#include <map>
-#include <string>
-
 #include "race_programs.hpp"
 
-namespace race_programs {
-namespace {
-
-std::map<std::string, scenario_fn>& registry() {
-  static std::map<std::string, scenario_fn> r;
-  return r;
-}
-
-}  // namespace
-
-registrar::registrar(const char* name, scenario_fn fn) { registry()[name] = fn; }
-
-}  // namespace race_programs
-
 int main(int argc, char** argv) {
-  auto& reg = race_programs::registry();
-  if (argc == 2 && std::strcmp(argv[1], "--list") == 0) {
-    for (const auto& [name, fn] : reg) std::printf("%s\n", name.c_str());
-    return 0;
-  }
-  if (argc != 2 || reg.count(argv[1]) == 0) {
-    std::fprintf(stderr, "usage: gmp_race_programs SCENARIO (--list: the scenarios)\n");
-    return 64;
-  }
-  race_programs::scenario_fn fn = reg[argv[1]];
+  int exit_code = 0;
+  gmp_test::scenario_fn fn = gmp_test::scenario_from_argv(argc, argv, "gmp_race_programs", exit_code);
+  if (fn == nullptr) return exit_code;
   say("pid=%d\n", static_cast<int>(getpid()));
-  int rc = gmp::run([fn] {
+  return gmp::run([fn] {
     fn();
     say("done\n");
   });
-  return rc;
 }

@@ -17,6 +17,8 @@
 // by reading this file (tests/race/race_check.hpp, site()), not from the program's output.
 #pragma once
 
+#include "scenarios.hpp"
+
 #include <gmp/gmp.hpp>
 
 #include <atomic>
@@ -30,13 +32,6 @@
 #endif
 
 namespace race_programs {
-
-using scenario_fn = void (*)();
-
-// Adds fn under name to the registry (at static initialization).
-struct registrar {
-  registrar(const char* name, scenario_fn fn);
-};
 
 #define say(...) (std::printf(__VA_ARGS__), std::fflush(stdout))
 
@@ -69,5 +64,5 @@ inline void wait_parks(std::uint64_t base, std::uint64_t n) {
 
 #define RACE_SCENARIO(name)                                                    \
   RACE_FN void name();                                                         \
-  static const ::race_programs::registrar name##_registrar(#name, &name);      \
+  static const ::gmp_test::scenario_registrar name##_registrar(#name, &name);  \
   RACE_FN void name()

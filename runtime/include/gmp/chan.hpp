@@ -5,8 +5,9 @@
 // The channel itself (detail::hchan, runtime/src/chan.cpp) is untyped, like
 // Go's hchan: it moves elements through the elem_ops of T, so one compiled
 // copy of the send/receive/close/select protocols serves every element type.
-// A handle's copies and destructions go through chan_retain/chan_release, the
-// one place that can later learn where each handle lives (leak analysis).
+// A handle's copies and destructions go through chan_retain/chan_release and,
+// with GMP_DEADLOCK on, tell the detector where each handle lives (the leak
+// analysis: which goroutine's stack holds it, if any).
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "gmp/detail/deadlock.hpp"
 #include "gmp/runtime.hpp"
 
 namespace gmp {
@@ -95,19 +97,34 @@ class chan {
   chan() noexcept = default;
   // make(chan T, cap); cap 0 is unbuffered.
   explicit chan(std::size_t cap, detail::site where = detail::site())
-      : c_(detail::chan_make(&detail::elem_ops_of<T>::value, cap, where)) {}
-  chan(const chan& o) noexcept : c_(detail::chan_retain(o.c_)) {}
-  chan(chan&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+      : c_(detail::chan_make(&detail::elem_ops_of<T>::value, cap, where)) {
+    if (detail::deadlock_on) detail::chan_handle_add(c_, this);
+  }
+  chan(const chan& o) noexcept : c_(detail::chan_retain(o.c_)) {
+    if (detail::deadlock_on && c_ != nullptr) detail::chan_handle_add(c_, this);
+  }
+  chan(chan&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {
+    if (detail::deadlock_on && c_ != nullptr) detail::chan_handle_move(c_, &o, this);
+  }
   chan& operator=(const chan& o) noexcept {
     detail::hchan* old = std::exchange(c_, detail::chan_retain(o.c_));
+    forget(old);
+    if (detail::deadlock_on && c_ != nullptr) detail::chan_handle_add(c_, this);
     detail::chan_release(old);
     return *this;
   }
   chan& operator=(chan&& o) noexcept {
-    if (this != &o) detail::chan_release(std::exchange(c_, std::exchange(o.c_, nullptr)));
+    if (this == &o) return *this;
+    detail::hchan* old = std::exchange(c_, std::exchange(o.c_, nullptr));
+    forget(old);
+    if (detail::deadlock_on && c_ != nullptr) detail::chan_handle_move(c_, &o, this);
+    detail::chan_release(old);
     return *this;
   }
-  ~chan() { detail::chan_release(c_); }
+  ~chan() {
+    forget(c_);
+    detail::chan_release(c_);
+  }
 
   // c <- v: blocks until a receiver takes v or buffer room frees; panics `send on closed channel`.
   void send(T v) const { detail::chan_send(c_, &v); }
@@ -159,6 +176,11 @@ class chan {
   detail::hchan* core() const noexcept { return c_; }
 
  private:
+  // This handle stops referring to c (before the reference is released).
+  void forget(detail::hchan* c) const noexcept {
+    if (detail::deadlock_on && c != nullptr) detail::chan_handle_remove(c, this);
+  }
+
   detail::hchan* c_ = nullptr;
 };
 

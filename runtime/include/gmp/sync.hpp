@@ -11,6 +11,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "gmp/detail/deadlock.hpp"
 #include "gmp/detail/sema.hpp"
 #include "gmp/race.hpp"
 
@@ -27,6 +28,9 @@ class mutex {
   constexpr mutex() noexcept = default;
   mutex(const mutex&) = delete;
   mutex& operator=(const mutex&) = delete;
+  ~mutex() {
+    if (detail::deadlock_on) detail::deadlock_lock_destroyed(this);
+  }
 
   // Locks; a goroutine that must wait spins briefly, then parks ("sync.Mutex.Lock").
   void lock() {
@@ -34,6 +38,7 @@ class mutex {
     if (__builtin_expect((old & (locked_bit | starving_bit)) == 0, 1) &&
         state_.compare_exchange_strong(old, old | locked_bit, std::memory_order_acquire, std::memory_order_relaxed)) {
       detail::race_sync(detail::edge::acquire, this);
+      if (detail::deadlock_on) detail::deadlock_locked(this, detail::lock_kind::mutex);
       return;
     }
     lock_slow();
@@ -43,6 +48,7 @@ class mutex {
   // Unlocks; fatal error `sync: unlock of unlocked mutex` if it is not locked.
   void unlock() noexcept {
     detail::race_sync(detail::edge::release, this);
+    if (detail::deadlock_on) detail::deadlock_unlocked(this, detail::lock_kind::mutex);
     std::int32_t old = state_.load(std::memory_order_relaxed);
     if (__builtin_expect(old == locked_bit, 1) &&
         state_.compare_exchange_strong(old, 0, std::memory_order_release, std::memory_order_relaxed)) {
@@ -62,7 +68,7 @@ class mutex {
   static constexpr int waiter_shift = 3;           // above: the number of goroutines waiting
 
   void lock_slow();
-  void lock_slow(detail::wait_reason why);
+  void lock_slow(detail::wait_reason why, const void* object);
   void unlock_slow(std::int32_t old) noexcept;
 
   std::atomic<std::int32_t> state_{0};
@@ -75,6 +81,9 @@ class shared_mutex {
   constexpr shared_mutex() noexcept = default;
   shared_mutex(const shared_mutex&) = delete;
   shared_mutex& operator=(const shared_mutex&) = delete;
+  ~shared_mutex() {
+    if (detail::deadlock_on) detail::deadlock_lock_destroyed(this);
+  }
 
   // Locks for writing: waits for other writers ("sync.RWMutex.Lock"), then for the readers to leave.
   void lock();

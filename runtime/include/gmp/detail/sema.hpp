@@ -45,8 +45,11 @@ class sema {
  public:
   constexpr explicit sema(std::uint32_t units = 0) noexcept : count_(units) {}
 
-  // Takes one unit, parking with `why` until one is released; lifo: wait at the front of the queue.
-  void acquire(wait_reason why, bool lifo = false);
+  // Takes one unit, parking with `why` on `object` (the primitive; nullptr: this semaphore) until
+  // one is released; lifo: wait at the front of the queue.
+  void acquire(wait_reason why, const void* object = nullptr, bool lifo = false);
+  // Takes one unit if one is there; never parks (usable outside a goroutine).
+  bool try_acquire() noexcept;
   // Adds n units, waking up to n of the first waiters; handoff: then yields so that the first one runs at once.
   void release(std::uint32_t n = 1, bool handoff = false);
   // Checks the invariants (count > 0 means no waiter, a well-formed queue); fatal error when broken.
@@ -67,8 +70,8 @@ class notify_list {
 
   // Takes the next ticket (Go's notifyListAdd).
   std::uint32_t add() noexcept { return wait_.fetch_add(1, std::memory_order_seq_cst); }
-  // Parks with `why` until ticket t is notified; returns at once if it already was.
-  void wait(std::uint32_t t, wait_reason why);
+  // Parks with `why` on `object` (the cond) until ticket t is notified; returns at once if it already was.
+  void wait(std::uint32_t t, wait_reason why, const void* object);
   // Wakes the waiter with the oldest ticket not yet notified, if any.
   void notify_one();
   // Wakes every waiter holding a ticket.
