@@ -20,7 +20,11 @@ struct settings {
 };
 
 const settings& current_settings() noexcept;
-// Wakes the watcher thread (a finding is queued, or something may have become certain).
+// Wakes the watcher thread (a finding is queued).
 void wake_watcher() noexcept;
+// Asks the watcher for a liveness analysis now, without waiting for waits 10 ms old (a lock
+// wait whose holders' chain ends in a channel, select, wait_group or cond wait: a mixed cycle
+// may have closed). Rate limits still apply.
+void request_analysis() noexcept;
 
 }  // namespace gmp::deadlock

@@ -190,7 +190,10 @@ bool was_reported(const g* gp, std::uint32_t epoch) {
 // ---- block time: cycles of lock waits ----
 
 // Depth-first from `at` along lock waits; true with path ending in a holder that is `start`.
-bool find_cycle(g* start, g* at, const wait_view& v, std::vector<cycle_step>& path, std::set<const g*>& seen) {
+// Sets off_locks when some holder on the way is parked in a wait of another kind that the
+// liveness analysis models (a channel, a select, a wait_group, a cond): a mixed cycle may close there.
+bool find_cycle(g* start, g* at, const wait_view& v, std::vector<cycle_step>& path, std::set<const g*>& seen,
+                bool& off_locks) {
   lock_wait w = describe_lock_wait(at, v.reason, v.object);
   if (!w.modelled) return false;
   path.push_back({at, v});
@@ -199,8 +202,12 @@ bool find_cycle(g* start, g* at, const wait_view& v, std::vector<cycle_step>& pa
     if (h.gp == start) return true;
     if (!seen.insert(h.gp).second) continue;
     wait_view next;
-    if (!read_wait(h.gp, next) || !is_lock_wait(next.reason)) continue;
-    if (find_cycle(start, h.gp, next, path, seen)) return true;
+    if (!read_wait(h.gp, next)) continue;
+    if (!is_lock_wait(next.reason)) {
+      off_locks = off_locks || analyzable(next.reason);
+      continue;
+    }
+    if (find_cycle(start, h.gp, next, path, seen, off_locks)) return true;
   }
   path.pop_back();
   return false;
@@ -226,7 +233,12 @@ void check_lock_cycle(g* gp, wait_reason reason, const void* object) {
   wait_view self{gp->park_epoch.load(std::memory_order_relaxed), reason, object};
   std::vector<cycle_step> path;
   std::set<const g*> seen{gp};
-  if (!find_cycle(gp, gp, self, path, seen) || !still_waits(path)) return;
+  bool off_locks = false;
+  if (!find_cycle(gp, gp, self, path, seen, off_locks)) {
+    if (off_locks) request_analysis();  // a mixed cycle may have closed: the watcher looks now
+    return;
+  }
+  if (!still_waits(path)) return;
   if (!mark_all_reported(path)) return;  // another member of the cycle reports it
   cycle_finding f;
   for (const cycle_step& s : path) {
