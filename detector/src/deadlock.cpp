@@ -95,19 +95,15 @@ bool parse_duration(std::string_view s, std::int64_t& ns) {
   return true;
 }
 
-[[noreturn]] void bad_setting(const std::string& what) {
-  detail::fatal_nodump(what);
-}
-
 void read_settings() {
   const char* mode = std::getenv("GMP_DEADLOCK");
   std::string_view m = mode != nullptr ? mode : "";
   if (m.empty() || m == "0") return;
-  if (m != "1" && m != "report") bad_setting("GMP_DEADLOCK=" + std::string(m) + ": want 1, report or 0");
+  if (m != "1" && m != "report") detail::fatal_nodump("GMP_DEADLOCK=" + std::string(m) + ": want 1, report or 0");
   the_settings.fatal = m == "1";
   if (const char* lw = std::getenv("GMP_DEADLOCK_LONG_WAIT"); lw != nullptr && *lw != '\0') {
     if (!parse_duration(lw, the_settings.long_wait_ns)) {
-      bad_setting("GMP_DEADLOCK_LONG_WAIT=" + std::string(lw) + ": want a duration such as 10s or 500ms (0: off)");
+      detail::fatal_nodump("GMP_DEADLOCK_LONG_WAIT=" + std::string(lw) + ": want a duration such as 10s or 500ms (0: off)");
     }
   }
   detail::deadlock_on = true;
@@ -123,7 +119,7 @@ bool analyze_stopped(std::int64_t now) {
   bool stopped = detail::stop_the_world_outside(stop_timeout_ns);
   if (stopped) {
     analyze(now);
-    detail::start_the_world_outside();
+    detail::start_the_world(detail::sched.gomaxprocs.load(std::memory_order_relaxed));
   }
   {
     std::lock_guard<std::mutex> hold(watch_lock);

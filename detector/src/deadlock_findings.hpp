@@ -70,7 +70,7 @@ void print_exit_leaks(const std::vector<shown_goroutine>& still_blocked);
 
 // Watcher side: formats and prints what was submitted; exits 2 after a deadlock in fatal mode.
 void print_pending();
-// Counts of what was printed in this process.
+// Counts of what was printed in this run (print_summary resets them).
 std::size_t deadlocks_found() noexcept;
 std::size_t leaks_found() noexcept;
 // Prints the `Found N ...` summary lines for non-zero counts of this run; resets them.

@@ -64,7 +64,7 @@ lock_wait describe_lock_wait(g* gp, wait_reason r, const void* lock) {
   if (!lock_snapshot(lock, rec) || rec.unknown) return w;
   std::string name = (rec.shared_mutex ? "shared_mutex " : "mutex ") + address_text(lock);
   bool me_writer = std::any_of(rec.writers.begin(), rec.writers.end(),
-                               [&](const holder& h) { return h.gp == gp && h.goid == gp->id; });
+                               [&](const holder& h) { return is_goroutine(h, gp); });
   if (r == wait_reason::rwmutex_lock && me_writer) {
     w.all = true;
     w.needs = rec.readers;
@@ -198,7 +198,7 @@ bool find_cycle(g* start, g* at, const wait_view& v, std::vector<cycle_step>& pa
   if (!w.modelled) return false;
   path.push_back({at, v});
   for (const holder& h : w.needs) {
-    if (h.exited || h.gp->id != h.goid) continue;
+    if (gone(h)) continue;
     if (h.gp == start) return true;
     if (!seen.insert(h.gp).second) continue;
     wait_view next;
@@ -221,7 +221,7 @@ bool still_waits(const std::vector<cycle_step>& path) {
     lock_wait w = describe_lock_wait(path[i].gp, v.reason, v.object);
     g* next = path[(i + 1) % path.size()].gp;
     bool holds = std::any_of(w.needs.begin(), w.needs.end(),
-                             [&](const holder& h) { return h.gp == next && h.goid == next->id && !h.exited; });
+                             [&](const holder& h) { return is_goroutine(h, next) && !h.exited; });
     if (!w.modelled || !holds) return false;
   }
   return true;
@@ -387,8 +387,7 @@ class analysis {
     }
     // A holder that exited with the lock held may have handed it to another goroutine to
     // unlock (legal in Go): no conclusion (the at-exit listing still names the waiter).
-    bool exited = std::any_of(w.needs.begin(), w.needs.end(), [](const holder& h) { return h.exited || h.gp->id != h.goid; });
-    if (exited) {
+    if (std::any_of(w.needs.begin(), w.needs.end(), gone)) {
       nd.waits = false;
       return;
     }

@@ -61,7 +61,6 @@ void add_holder(const void* lock, detail::lock_kind k, detail::g* gp, stack_id a
   lock_record& r = s.records[lock];
   r.shared_mutex = k != detail::lock_kind::mutex;
   (k == detail::lock_kind::shared_mutex_read ? r.readers : r.writers).push_back(holder{gp, gp->id, at, false});
-  r.version++;
 }
 
 // Removes gp's entry from lock's holders; an unlock by a goroutine that holds nothing there
@@ -73,14 +72,13 @@ void remove_holder(const void* lock, detail::lock_kind k, detail::g* gp) {
   if (it == s.records.end()) return;  // locked before the checks knew it (or by the runtime itself)
   lock_record& r = it->second;
   std::vector<holder>& list = k == detail::lock_kind::shared_mutex_read ? r.readers : r.writers;
-  auto mine = std::find_if(list.rbegin(), list.rend(), [&](const holder& h) { return h.gp == gp && h.goid == gp->id; });
+  auto mine = std::find_if(list.rbegin(), list.rend(), [&](const holder& h) { return is_goroutine(h, gp); });
   if (mine != list.rend()) {
     list.erase(std::next(mine).base());
   } else if (!list.empty()) {
     r.unknown = true;
     list.erase(list.begin());
   }
-  r.version++;
 }
 
 void forget_held(detail::g* gp, const void* lock) {
@@ -101,13 +99,6 @@ bool lock_snapshot(const void* lock, lock_record& out) {
   return true;
 }
 
-bool lock_unknown(const void* lock) {
-  shard& s = shard_of(lock);
-  spin_guard hold(s.lock);
-  auto it = s.records.find(lock);
-  return it != s.records.end() && it->second.unknown;
-}
-
 const std::vector<held_lock>* held_by(detail::g* gp) noexcept {
   return gp->deadlock != nullptr ? &gp->deadlock->held : nullptr;
 }
@@ -121,10 +112,9 @@ void locks_exit(detail::g* gp) noexcept {
     if (it == s.records.end()) continue;
     for (std::vector<holder>* list : {&it->second.writers, &it->second.readers}) {
       for (holder& e : *list) {
-        if (e.gp == gp && e.goid == gp->id) e.exited = true;
+        if (is_goroutine(e, gp)) e.exited = true;
       }
     }
-    it->second.version++;
   }
   gp->deadlock->held.clear();
 }

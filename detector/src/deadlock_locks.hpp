@@ -20,10 +20,9 @@
 //      waiters can never get them.
 //   4. destroyed(lock): the record and the lock's order-graph node go.
 //
-// Invariants: a record changes only under its shard's spinlock, and its
-// version grows with every change; a goroutine's held list is written only by
-// that goroutine (read by others only while the world is stopped or the
-// goroutine is parked, i.e. not writing it).
+// Invariants: a record changes only under its shard's spinlock; a goroutine's
+// held list is written only by that goroutine (read by others only while the
+// world is stopped or the goroutine is parked, i.e. not writing it).
 //
 // Rejected: holder fields inside gmp::mutex (a larger mutex for every program,
 // checks on or off); reader counts without identities (a reader that waits for
@@ -53,8 +52,12 @@ struct lock_record {
   bool unknown = false;             // unlocked by a goroutine that did not hold it: outside the holder model
   std::vector<holder> writers;      // at most one: the mutex's holder, the shared_mutex's writer
   std::vector<holder> readers;      // shared_mutex read holders
-  std::uint32_t version = 0;
 };
+
+// Whether h is gp's current goroutine (not an earlier one that ran on the same, reused G).
+inline bool is_goroutine(const holder& h, const detail::g* gp) noexcept { return h.gp == gp && h.goid == gp->id; }
+// Whether h's goroutine can no longer release the lock: it exited (its G may run another one by now).
+inline bool gone(const holder& h) noexcept { return h.exited || h.gp->id != h.goid; }
 
 // The deadlock detector's state of one goroutine (made at its G's first lock, kept for the G's next goroutines).
 struct goroutine {
@@ -67,7 +70,5 @@ bool lock_snapshot(const void* lock, lock_record& out);
 const std::vector<held_lock>* held_by(detail::g* gp) noexcept;
 // gp exits: its locks are marked exited and its list emptied.
 void locks_exit(detail::g* gp) noexcept;
-// Whether the lock's holder model is off (see above).
-bool lock_unknown(const void* lock);
 
 }  // namespace gmp::deadlock

@@ -32,7 +32,6 @@ detail::immortal<std::mutex> queue_lock_storage;
 detail::immortal<std::deque<finding>> queue_storage;
 std::mutex& queue_lock = queue_lock_storage.value;
 std::deque<finding>& queue = queue_storage.value;
-std::size_t deadlocks_total = 0, leaks_total = 0;
 std::size_t run_deadlocks = 0, run_leaks = 0, run_inversions = 0;  // watcher and finish only
 
 void submit(finding f) {
@@ -117,18 +116,15 @@ void print(finding& f) {
     capture_parked_stacks(*c);
     text = cycle_text(*c);
     run_deadlocks++;
-    deadlocks_total++;
     dies = current_settings().fatal;
   } else if (auto* l = std::get_if<leak_finding>(&f)) {
     text = "leak: goroutine " + std::to_string(l->g.goid) + " " + l->why + "\n" + format_goroutine(l->g);
     run_leaks++;
-    leaks_total++;
   } else if (auto* w = std::get_if<long_wait_finding>(&f)) {
     text = long_wait_text(*w);
   } else {
     text = order::format(std::get<inversion>(f));
     run_inversions++;
-    deadlocks_total++;
   }
   detail::write_stderr(text + "\n");
   if (dies) {
@@ -192,7 +188,6 @@ void print_exit_leaks(const std::vector<shown_goroutine>& still_blocked) {
                        "\n" + format_goroutine(g);
     detail::write_stderr(text + "\n");
     run_leaks++;
-    leaks_total++;
   }
 }
 

@@ -214,17 +214,6 @@ bool stop_the_world_outside(std::int64_t timeout_ns) noexcept {
   return false;
 }
 
-void start_the_world_outside() noexcept {
-  p* runnable = nullptr;
-  {
-    spin_guard hold(sched.lock);
-    runnable = procresize(static_cast<int>(sched.allp.size()));
-    sched.gcwaiting.store(false, std::memory_order_seq_cst);
-  }
-  start_ps(runnable);
-  world_sema.release();
-}
-
 void end_run() noexcept {
   tsan_runtime_memory quiet;  // frees what every M and goroutine of the run touched
   if (!stw_begin(nullptr, exit_stop_timeout_ns)) {

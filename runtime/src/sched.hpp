@@ -238,9 +238,8 @@ void stop_the_world() noexcept;
 void start_the_world(int nprocs) noexcept;
 // Stop-the-world from a thread outside the runtime (the deadlock watcher): false, with
 // nothing stopped, when another stop is under way or some P did not stop within timeout_ns.
+// start_the_world restarts it.
 bool stop_the_world_outside(std::int64_t timeout_ns) noexcept;
-// Restarts the world stopped by stop_the_world_outside (GOMAXPROCS unchanged).
-void start_the_world_outside() noexcept;
 // Called by an M in its scheduler loop while gcwaiting: gives up the P and sleeps
 // (returns at once, keeping the P, when the stop was cancelled meanwhile).
 void gcstopm(m* mp) noexcept;
