@@ -4,7 +4,7 @@
 
 # The Debian 12 packages a build and the sanitizer runs need.
 GMP_APT_PACKAGES=(cmake g++ clang libboost-context-dev catch2 libclang-rt-14-dev ninja-build libdw-dev
-  nlohmann-json3-dev)
+  nlohmann-json3-dev libncurses-dev libcli11-dev tmux)
 
 # Prints a step heading.
 gmp_step() { printf '\n==> %s\n' "$*"; }

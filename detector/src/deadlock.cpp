@@ -238,6 +238,17 @@ int deadlock_finish() noexcept {
   return code;
 }
 
+std::uint64_t deadlock_holder_of(const void* lock) noexcept {
+  deadlock::lock_record r;
+  try {
+    if (!deadlock::lock_snapshot(lock, r) || r.unknown) return 0;
+  } catch (...) {
+    return 0;
+  }
+  if (!r.writers.empty()) return r.writers.front().goid;
+  return r.readers.empty() ? 0 : r.readers.front().goid;
+}
+
 void deadlock_print_wait_for_graph() noexcept { write_stderr(deadlock::wait_for_graph()); }
 
 }  // namespace gmp::detail

@@ -18,6 +18,8 @@
 #include "deadlock.hpp"
 #include "deadlock_findings.hpp"
 #include "fatal.hpp"
+#include "findings.hpp"
+#include "monitor.hpp"
 #include "platform.hpp"
 #include "race_stack.hpp"
 #include "race_symbolize.hpp"
@@ -112,6 +114,7 @@ std::string long_wait_text(const long_wait_finding& f) {
 void print(finding& f) {
   std::string text;
   bool dies = false;
+  detail::finding_kind kind = detail::finding_kind::deadlock;
   if (auto* c = std::get_if<cycle_finding>(&f)) {
     capture_parked_stacks(*c);
     text = cycle_text(*c);
@@ -119,16 +122,21 @@ void print(finding& f) {
     dies = current_settings().fatal;
   } else if (auto* l = std::get_if<leak_finding>(&f)) {
     text = "leak: goroutine " + std::to_string(l->g.goid) + " " + l->why + "\n" + format_goroutine(l->g);
+    kind = detail::finding_kind::leak;
     run_leaks++;
   } else if (auto* w = std::get_if<long_wait_finding>(&f)) {
     text = long_wait_text(*w);
+    kind = detail::finding_kind::long_wait;
   } else {
     text = order::format(std::get<inversion>(f));
+    kind = detail::finding_kind::lock_order;
     run_inversions++;
   }
   detail::write_stderr(text + "\n");
+  detail::record_finding(kind, text);
   if (dies) {
     std::fflush(stdout);
+    detail::monitor_final(2, detail::finding_summary(text));
     _exit(2);
   }
 }
@@ -187,6 +195,7 @@ void print_exit_leaks(const std::vector<shown_goroutine>& still_blocked) {
     std::string text = "leak: goroutine " + std::to_string(g.goid) + " still blocked when main returned " + state +
                        "\n" + format_goroutine(g);
     detail::write_stderr(text + "\n");
+    detail::record_finding(detail::finding_kind::leak, text);
     run_leaks++;
   }
 }

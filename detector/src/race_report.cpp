@@ -22,6 +22,8 @@
 #include <thread>
 #include <utility>
 
+#include "findings.hpp"
+#include "monitor.hpp"
 #include "race_print.hpp"
 #include "race_stack.hpp"
 #include "race_symbolize.hpp"
@@ -138,8 +140,13 @@ void process(state& s, const raw_report& r) {
     p.goroutines.push_back(std::move(pg));
   }
   ++s.count;
-  emit(s, s.opt.json ? format_json(p, s.opt.strip_path_prefix) : format_text(p, s.opt.strip_path_prefix));
-  if (s.opt.halt_on_error) std::_Exit(s.opt.exitcode);
+  std::string text = format_text(p, s.opt.strip_path_prefix);
+  emit(s, s.opt.json ? format_json(p, s.opt.strip_path_prefix) : text);
+  gmp::detail::record_finding(gmp::detail::finding_kind::race, text);
+  if (s.opt.halt_on_error) {
+    gmp::detail::monitor_final(s.opt.exitcode, "race (halt_on_error)");
+    std::_Exit(s.opt.exitcode);
+  }
 }
 
 void reporter_main() {

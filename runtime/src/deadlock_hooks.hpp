@@ -26,6 +26,8 @@ void deadlock_run_start() noexcept;
 void deadlock_run_stop() noexcept;
 // After end_run: lists the goroutines still blocked, prints the counts; returns the exit code (0, 2 or 3).
 int deadlock_finish() noexcept;
+// The id of the goroutine holding lock for writing, or 0 (not held, or outside the holder model).
+std::uint64_t deadlock_holder_of(const void* lock) noexcept;
 // After Go's all-asleep dump: prints who waits for whom.
 void deadlock_print_wait_for_graph() noexcept;
 

@@ -149,6 +149,8 @@ void die_unhandled_exception(g* gp, std::exception_ptr e) noexcept {
     o << "panic: " << std::string_view(what) << "\n\n";
   }
   dump_goroutines(gp);
+  std::fflush(stdout);
+  fatal_panic("panic: " + what);
   flush_and_exit(2);
 }
 

@@ -1,5 +1,6 @@
 // env.cpp: GMP_MAXPROCS, GMP_STACK_SIZE and GMP_DEBUG; one-time process setup.
 #include "env.hpp"
+#include "monitor.hpp"
 
 #include <unistd.h>
 
@@ -102,6 +103,7 @@ void runtime_init_once() noexcept {
     deadlock_init();
     stack_overflow_handler_install();
     sigquit_handler_install();
+    monitor_init();
   });
 }
 

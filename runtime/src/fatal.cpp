@@ -7,6 +7,8 @@
 #include <cstdio>
 
 #include "dump.hpp"
+#include "findings.hpp"
+#include "monitor.hpp"
 #include "sched.hpp"
 
 namespace gmp::detail {
@@ -22,6 +24,16 @@ void write_stderr(std::string_view s) noexcept {
 
 void fatal(std::string_view msg) noexcept { fatal_dump_then(msg, nullptr); }
 
+namespace {
+
+// The journal and the monitor's clients hear of a fatal error before the process dies.
+void report_fatal(finding_kind kind, std::string_view text) noexcept {
+  record_finding(kind, text);
+  monitor_final(2, finding_summary(text));
+}
+
+}  // namespace
+
 void fatal_dump_then(std::string_view msg, void (*then)()) noexcept {
   write_stderr("fatal error: ");
   write_stderr(msg);
@@ -29,6 +41,7 @@ void fatal_dump_then(std::string_view msg, void (*then)()) noexcept {
   dump_goroutines(this_g());
   if (then != nullptr) then();
   std::fflush(stdout);
+  report_fatal(finding_kind::fatal, "fatal error: " + std::string(msg));
   _exit(2);
 }
 
@@ -37,7 +50,10 @@ void fatal_nodump(std::string_view msg) noexcept {
   write_stderr(msg);
   write_stderr("\n");
   std::fflush(stdout);
+  report_fatal(finding_kind::fatal, "fatal error: " + std::string(msg));
   _exit(2);
 }
+
+void fatal_panic(std::string_view text) noexcept { report_fatal(finding_kind::panic, text); }
 
 }  // namespace gmp::detail

@@ -11,6 +11,9 @@ namespace gmp::detail {
 [[noreturn]] void fatal_dump_then(std::string_view msg, void (*then)()) noexcept;
 // Prints `fatal error: msg` and exits 2 without the goroutine dump (for broken runtime state).
 [[noreturn]] void fatal_nodump(std::string_view msg) noexcept;
+// An unrecovered panic (text: "panic: ...") is about to end the process: the
+// findings journal and the monitor's clients hear of it (the caller exits 2).
+void fatal_panic(std::string_view text) noexcept;
 // Writes the whole of s to stderr, retrying short writes; async-signal-safe.
 void write_stderr(std::string_view s) noexcept;
 

@@ -348,6 +348,7 @@ int netpoll(std::int64_t delay) noexcept {
     }
     readied += deliver(evs[i].data.u64, evs[i].events);
   }
+  if (readied > 0) count(this_m(), counter::netpoll_wakeups, static_cast<std::uint64_t>(readied));
   return readied;
 }
 

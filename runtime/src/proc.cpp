@@ -103,6 +103,9 @@ std::uint32_t decide(std::uint32_t& rand_state, decision what, std::uint32_t n) 
   return static_cast<std::uint32_t>((std::uint64_t(fastrand(rand_state)) * n) >> 32);
 }
 
+// gmp-debug looks for this string in a program's file to tell that it is linked with the runtime.
+[[gnu::used]] const char runtime_abi_marker[] = "gmp-runtime-abi: 1";
+
 runtime_hooks* hooks() noexcept { return active_hooks.load(std::memory_order_relaxed); }
 
 std::uint32_t outside_rand = 0x9e3779b9;  // choices made outside any M (rare), under shared_counters_lock
@@ -179,8 +182,15 @@ __attribute__((always_inline)) inline g* pick_local(p* pp, bool exclusive) noexc
   return pp->q.get(exclusive);
 }
 
+// While monitored: gp is scheduled on pp (its switch count and last P, for the monitor).
+__attribute__((noinline, cold)) void note_scheduled(g* gp, p* pp) noexcept {
+  gp->switches.store(gp->switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  gp->last_p.store(pp->id, std::memory_order_relaxed);
+}
+
 inline void prepare_execute(m* mp, p* pp, g* gp) noexcept {
   transition(gp, gstatus::runnable, gstatus::running);
+  if (GMP_UNLIKELY(monitoring.load(std::memory_order_relaxed))) note_scheduled(gp, pp);
   mp->curg.store(gp, std::memory_order_relaxed);
   set_preempt(mp, false);
   pp->schedtick.store(pp->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -802,6 +812,10 @@ void spawn_commit(spawn_slot slot, void (*entry)(void*), const site& where) {
   gp->id = new_goid(pp);
   gp->parent_id = parent ? parent->id : 0;
   gp->created_at = where;
+  gp->switches.store(0, std::memory_order_relaxed);
+  gp->last_p.store(-1, std::memory_order_relaxed);
+  gp->cpu_ns.store(0, std::memory_order_relaxed);
+  gp->name.store(nullptr, std::memory_order_relaxed);
   gp->generation = sched.generation.load(std::memory_order_relaxed);
   gp->reason.store(wait_reason::none, std::memory_order_relaxed);
   std::size_t below = reinterpret_cast<std::uintptr_t>(slot.storage) & ~std::uintptr_t(63);
@@ -830,6 +844,10 @@ void gfput_global(g* gp) noexcept {
   gp->link = sched.gfree;
   sched.gfree = gp;
   sched.gfree_count++;
+}
+
+void stamp_state(g* gp) noexcept {
+  gp->state_since_ns.store(sched.coarse_clock.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }
 
 // ---- the public entry points ----
@@ -950,7 +968,7 @@ sched_counters counters() noexcept {
                         r(counter::steals),         r(counter::stolen),      r(counter::global_takes),
                         r(counter::yields),         r(counter::parks),       r(counter::g_allocated),
                         r(counter::threads),        r(counter::blocking_calls), r(counter::handoffs),
-                        r(counter::preemptions)};
+                        r(counter::preemptions),    r(counter::netpoll_wakeups), r(counter::timers_fired)};
 }
 
 }  // namespace gmp

@@ -40,7 +40,7 @@ struct m;
 // counting costs a plain store: each M writes only its own.
 enum class counter : std::uint8_t {
   created, exited, switches, steals, stolen, global_takes, yields, parks, g_allocated, threads,
-  blocking_calls, handoffs, preemptions, kinds
+  blocking_calls, handoffs, preemptions, netpoll_wakeups, timers_fired, kinds
 };
 constexpr std::size_t counter_kinds = static_cast<std::size_t>(counter::kinds);
 

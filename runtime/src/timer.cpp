@@ -150,6 +150,7 @@ int timers_run(p* pp, std::int64_t now) noexcept {
     }
     for (int i = 0; i < n; i++) due[i]->fire(due[i], seqs[i], now);
     fired += n;
+    count(this_m(), counter::timers_fired, static_cast<std::uint64_t>(n));
     if (n < batch) return fired;
   }
 }

@@ -4,6 +4,7 @@
 #include "gmp/atomic.hpp"
 #include "gmp/chan.hpp"
 #include "gmp/local.hpp"
+#include "gmp/names.hpp"
 #include "gmp/net.hpp"
 #include "gmp/panic.hpp"
 #include "gmp/race.hpp"

@@ -20,6 +20,8 @@ struct sched_counters {
   std::uint64_t blocking_calls;      // gmp::blocking calls
   std::uint64_t handoffs;            // Ps that sysmon took from an M in a blocking call
   std::uint64_t preemptions;         // goroutines that yielded because sysmon asked them to
+  std::uint64_t netpoll_wakeups;     // goroutines readied by the netpoller (I/O ready)
+  std::uint64_t timers_fired;        // timers that fired (sleeps, timers, tickers, deadlines)
 };
 
 // Reads the counters (each is exact; the set is not one atomic snapshot).
