@@ -18,43 +18,10 @@ debug=$1
 target=$2
 race_case=${3:-yes}
 
-if ! command -v tmux >/dev/null 2>&1; then
-  echo "SKIP: tmux is not installed (Debian: apt-get install tmux)"
-  exit 77
-fi
-
-tmp=$(mktemp -d /tmp/gmp-debug-top-test.XXXXXX)
-server="gmp-debug-top-test-$$"
-cleanup() {
-  tmux -L "$server" kill-server >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-failures=0
-screen="$tmp/screen.txt"
-
-capture() { tmux -L "$server" capture-pane -p -J -t "$1" >"$screen" 2>/dev/null; }  # -J: wrapped lines joined
-
-fail() {
-  echo "FAIL: $1"
-  echo "---- screen ----"
-  cat "$screen"
-  echo "----------------"
-  failures=$((failures + 1))
-}
-
-# wait_for TARGET REGEX [SECONDS]: polls the pane until a line matches (grep -E).
-wait_for() {
-  local t=$1 re=$2 limit=${3:-15}
-  local deadline=$((SECONDS + limit))
-  while [ $SECONDS -lt $deadline ]; do
-    capture "$t"
-    grep -qE -- "$re" "$screen" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+capture_flags=-J  # wrapped lines joined (the program's output lines)
+# shellcheck source=../tmux_lib.sh
+source "$(dirname "$0")/../tmux_lib.sh"
+tmux_setup gmp-debug-top-test
 
 # start NAME COMMAND: runs COMMAND in a new 80x24 window; its exit status goes to $tmp/NAME.rc.
 start() {

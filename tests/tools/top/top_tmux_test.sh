@@ -20,45 +20,9 @@ out=$3
 fixtures=$(cd "$(dirname "$0")" && pwd)/fixtures
 mkdir -p "$out"
 
-if ! command -v tmux >/dev/null 2>&1; then
-  echo "SKIP: tmux is not installed (Debian: apt-get install tmux)"
-  exit 77
-fi
-
-tmp=$(mktemp -d /tmp/gmp-top-test.XXXXXX)
-server="gmp-top-test-$$"
-scene_pid=
-cleanup() {
-  tmux -L "$server" kill-server >/dev/null 2>&1
-  [ -n "$scene_pid" ] && kill "$scene_pid" >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-failures=0
-screen="$tmp/screen.txt"
-
-capture() { tmux -L "$server" capture-pane -p -t "$1" >"$screen" 2>/dev/null; }
-
-fail() {
-  echo "FAIL: $1"
-  echo "---- screen (80x24) ----"
-  cat "$screen"
-  echo "------------------------"
-  failures=$((failures + 1))
-}
-
-# wait_for TARGET REGEX [SECONDS]: polls the pane until a line matches (grep -E).
-wait_for() {
-  local target=$1 re=$2 limit=${3:-10}
-  local deadline=$((SECONDS + limit))
-  while [ $SECONDS -lt $deadline ]; do
-    capture "$target"
-    grep -qE -- "$re" "$screen" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# shellcheck source=../tmux_lib.sh
+source "$(dirname "$0")/../tmux_lib.sh"
+tmux_setup gmp-top-test
 
 # wait_gone TARGET REGEX [SECONDS]: polls until no line matches.
 wait_gone() {
@@ -92,6 +56,7 @@ check_size() {  # the pane is 80x24 and no line is longer
 # ---- the live program ----
 GMP_MONITOR="$tmp/m.sock" GMP_DEADLOCK=1 "$scene" --seconds 20 --exit-code 3 >"$tmp/scene.out" 2>&1 &
 scene_pid=$!
+cleanup_pid=$scene_pid
 for _ in $(seq 100); do
   grep -q "scene ready" "$tmp/scene.out" 2>/dev/null && break
   sleep 0.1
@@ -194,6 +159,7 @@ expect live 'gmp-top exit status 0' "q quits with status 0"
 wait "$scene_pid"
 echo "scene exit status $?"
 scene_pid=
+cleanup_pid=
 
 # ---- a replay, to its exit ----
 tmux -L "$server" new-session -d -x 80 -y 24 -s replay \
