@@ -2,6 +2,7 @@
 #include "child.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -125,12 +126,17 @@ spawn_result spawn_child(const spawn_request& r) {
   return {-1, e};
 }
 
+// Polls rather than blocking in waitpid: under ThreadSanitizer a signal handler runs only when
+// the thread is in a call TSan treats as blocking (poll is one, waitpid is not), so a blocked
+// waitpid would keep SIGINT from being forwarded.
 int wait_child(pid_t pid) {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return 0;
+  for (;;) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return 0;
+    ::poll(nullptr, 0, 20);
   }
-  return status;
 }
 
 bool wait_child_for(pid_t pid, int timeout_ms, int* status) {

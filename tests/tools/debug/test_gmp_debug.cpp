@@ -27,6 +27,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -155,7 +156,10 @@ TEST_CASE("gmp-debug: Go's all-asleep fatal error exits 2", "[debug]") {
   INFO(child_report(r));
   CHECK(r.exited_with(2));
   CHECK(contains(r.err, "fatal error: all goroutines are asleep - deadlock!"));
-  CHECK(contains(r.err, "exited 2: 1 fatal error\n"));
+  // The deadlock watcher may also have found both goroutines leaked before the fatal error ended
+  // the process (a slow, sanitized build gives it the time): they are reported, never more.
+  static const std::regex summary("exited 2: 1 fatal error(, [12] goroutine leaks?)?\n");
+  CHECK(std::regex_search(r.err, summary));
 }
 
 TEST_CASE("gmp-debug: a goroutine leak exits 3", "[debug][detectors]") {

@@ -4,6 +4,8 @@
 //   churn      goroutines come and go for 1.5 s (creations, exits, parks), then exit 0
 //   parked     goroutine 2 parks in parked_here() for 3 s; main sleeps (a stack to capture)
 //   race       a data race on a gmp::tracked<int> (run with GMP_RACE=1), then 1.5 s idle
+//   leak       goroutine 2 blocks forever on a channel only it holds (run with GMP_DEADLOCK=1),
+//              then 1.5 s idle
 //   asleep     after 1 s, every goroutine blocks: Go's fatal all-asleep error (exit 2)
 //   idle       main sleeps for 2 s
 // Each prints "ready pid=PID" once its goroutines are set up.
@@ -71,6 +73,16 @@ void race() {
   gmp::sleep(1500ms);
 }
 
+void leak() {
+  gmp::go([] {
+    gmp::chan<int> mine(0);
+    mine.recv();
+  });
+  gmp::sleep(200ms);  // the deadlock watcher reports the leak within a few ticks
+  ready();
+  gmp::sleep(1500ms);
+}
+
 void asleep() {
   ready();
   gmp::sleep(1s);
@@ -82,7 +94,7 @@ void asleep() {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: gmp_monitor_programs churn|parked|race|asleep|idle\n");
+    std::fprintf(stderr, "usage: gmp_monitor_programs churn|parked|race|leak|asleep|idle\n");
     return 64;
   }
   const char* mode = argv[1];
@@ -90,6 +102,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(mode, "churn") == 0) churn();
     else if (std::strcmp(mode, "parked") == 0) parked();
     else if (std::strcmp(mode, "race") == 0) race();
+    else if (std::strcmp(mode, "leak") == 0) leak();
     else if (std::strcmp(mode, "asleep") == 0) asleep();
     else {
       ready();
