@@ -239,9 +239,9 @@ void accept_clients(server& s) {
 }
 
 void send_state(client& c, bool delta) {
-  state_snapshot snap;
-  collect_snapshot(snap);
-  c.out += encode_state_frame(snap, findings_after(c.view.findings_sent), delta, c.view);
+  static immortal<state_snapshot> scratch;  // the monitor thread's only: its buffers are reused
+  collect_snapshot(scratch.value);
+  c.out += encode_state_frame(std::move(scratch.value), findings_after(c.view.findings_sent), delta, c.view);
 }
 
 void subscribe(client& c, const nlohmann::json& req) {

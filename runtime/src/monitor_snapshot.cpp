@@ -151,7 +151,9 @@ bool g_record::operator==(const g_record& o) const noexcept {
 }
 
 void collect_snapshot(state_snapshot& out) {
+  std::vector<g_record> gs = std::move(out.gs);  // its buffer is reused: no page faults per frame
   out = state_snapshot{};
+  out.gs = std::move(gs);
   out.time_ns = nanotime();
   out.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch()).count();

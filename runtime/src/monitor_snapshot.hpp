@@ -82,7 +82,7 @@ struct state_snapshot {
   std::vector<g_record> gs;  // by allgs index
 };
 
-// Reads the runtime's state now.
+// Reads the runtime's state now (out.gs's buffer is reused).
 void collect_snapshot(state_snapshot& out);
 // The wire name of a counter ("goroutines_created", ...).
 const char* counter_wire_name(counter c) noexcept;

@@ -156,13 +156,10 @@ void write_goroutines(json_writer& w, const state_snapshot& s, bool delta, clien
     w.key("gone");
     write_ids(w, gone);
   }
-  view.sent = s.gs;
 }
 
-}  // namespace
-
-std::string encode_state_frame(const state_snapshot& s, const std::vector<finding_entry>& new_findings, bool delta,
-                               client_view& view) {
+std::string encode_frame_text(const state_snapshot& s, const std::vector<finding_entry>& new_findings, bool delta,
+                              client_view& view) {
   json_writer w;
   w.begin_object();
   w.key("type").string(delta ? "delta" : "snapshot");
@@ -180,6 +177,22 @@ std::string encode_state_frame(const state_snapshot& s, const std::vector<findin
   w.end_array();
   w.end_object();
   return w.take() + "\n";
+}
+
+}  // namespace
+
+std::string encode_state_frame(state_snapshot&& s, const std::vector<finding_entry>& new_findings, bool delta,
+                               client_view& view) {
+  std::string frame = encode_frame_text(s, new_findings, delta, view);
+  view.sent.swap(s.gs);
+  return frame;
+}
+
+std::string encode_state_frame(const state_snapshot& s, const std::vector<finding_entry>& new_findings, bool delta,
+                               client_view& view) {
+  std::string frame = encode_frame_text(s, new_findings, delta, view);
+  view.sent = s.gs;
+  return frame;
 }
 
 std::string encode_hello(int pid, std::string_view program, const std::vector<std::string>& argv, int gomaxprocs,

@@ -27,6 +27,10 @@ struct client_view {
 // A snapshot frame (type "snapshot"), or a delta against view (type "delta"); updates view.
 std::string encode_state_frame(const state_snapshot& s, const std::vector<finding_entry>& new_findings, bool delta,
                                client_view& view);
+// The same, taking s's goroutines into view without a copy: s.gs is left holding the view's
+// previous buffer, for the next collect_snapshot to reuse.
+std::string encode_state_frame(state_snapshot&& s, const std::vector<finding_entry>& new_findings, bool delta,
+                               client_view& view);
 // The hello frame.
 std::string encode_hello(int pid, std::string_view program, const std::vector<std::string>& argv, int gomaxprocs,
                          std::int64_t time_ns, std::int64_t unix_ms);
