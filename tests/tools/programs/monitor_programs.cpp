@@ -49,11 +49,17 @@ __attribute__((noinline)) void parked_here(gmp::chan<int> c) { c.recv(); }
 
 void parked() {
   gmp::chan<int> c(0);
-  gmp::go([c] { parked_here(c); });
+  gmp::wait_group wg;
+  wg.add(1);
+  gmp::go([c, &wg] {
+    parked_here(c);
+    wg.done();
+  });
   gmp::sleep(50ms);
   ready();
   gmp::sleep(3s);
   c.close();
+  wg.wait();  // nothing is abandoned holding the channel (LeakSanitizer)
 }
 
 void race() {
