@@ -268,7 +268,7 @@ void chan_free(hchan* c) noexcept {
     }
   }
   if (GMP_UNLIKELY(c->handles != nullptr)) deadlock_chan_freed(c);
-  if (GMP_UNLIKELY(object_names_used.load(std::memory_order_relaxed))) forget_object_name(c);
+  if (GMP_UNLIKELY(object_names_version.load(std::memory_order_relaxed) != 0)) forget_object_name(c);
   if (GMP_UNLIKELY(race_on)) {
     hb_free(c);
     for (std::size_t i = 0; i < c->cap; i++) hb_free(c->slot(i));

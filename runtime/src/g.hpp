@@ -76,14 +76,17 @@ struct local_value {
 
 struct g {
   context ctx;
+  // The second cache line (the G is 64-aligned; ctx takes 72 bytes): what a switch writes, and
+  // all the monitor reads of a goroutine that has not moved since its last frame (its probe:
+  // status, switches, id, cpu_ns; monitor_snapshot.hpp).
   std::atomic<gstatus> status{gstatus::idle};
-  std::atomic<std::uint32_t> switches{0};  // times scheduled while monitored; next to status, which a switch writes
+  std::atomic<std::uint32_t> switches{0};  // times scheduled (wraps), by the M that schedules it
   std::uint64_t id = 0;
-  std::uint64_t parent_id = 0;
-  site created_at{nullptr, 0, nullptr};
+  std::atomic<std::int64_t> cpu_ns{0};   // sampled while monitored, by sysmon (monitor.hpp)
+  std::atomic<std::int32_t> last_p{-1};  // the P it last ran on, by the M that schedules it
   std::uint32_t generation = 0;  // the run (gmp::run call) this G belongs to
-  std::atomic<std::int32_t> last_p{-1};  // the P it last ran on while monitored
   bool is_main = false;
+  std::uint64_t parent_id = 0;
 
   // Wait fields: written by the G itself before it parks, read by dumps.
   std::atomic<wait_reason> reason{wait_reason::none};
@@ -110,13 +113,9 @@ struct g {
 
   std::vector<local_value> locals;
 
-  // Read by the monitor (monitor.hpp), with switches and last_p above. Written
-  // only while a client is subscribed (monitoring): switches and last_p by the M
-  // that switches to the G, state_since_ns by transition(), cpu_ns by the
-  // monitor's sampler. name by the G itself (gmp::set_goroutine_name).
-  std::atomic<std::int64_t> cpu_ns{0};
-  std::atomic<std::int64_t> state_since_ns{0};
-  std::atomic<const char*> name{nullptr};  // interned, immortal
+  // Read by dumps and the monitor (monitor.hpp), as are the second line's fields.
+  site created_at{nullptr, 0, nullptr};
+  std::atomic<const char*> name{nullptr};  // interned, immortal; by the G itself (gmp::set_goroutine_name)
 
   race::goroutine* race = nullptr;  // GMP_RACE=1: set by spawn_commit, handed back by goexit
   deadlock::goroutine* deadlock = nullptr;  // GMP_DEADLOCK: the locks it holds; made at its first lock, kept on reuse
@@ -142,13 +141,9 @@ std::int64_t nanotime() noexcept;
 // The monotonic clock at a few milliseconds' resolution, cheaper (wait times in dumps).
 std::int64_t coarse_nanotime() noexcept;
 
-// A monitor client is subscribed (monitor.hpp): transitions stamp g::state_since_ns,
-// and the monitor thread samples each M's goroutine into g::cpu_ns. Set from
-// monitoring_since_ns on.
+// A monitor client is subscribed (monitor.hpp): sysmon samples the goroutine each
+// M runs into g::cpu_ns.
 extern std::atomic<bool> monitoring;
-extern std::atomic<std::int64_t> monitoring_since_ns;
-// Stores the scheduler's coarse clock (a load, no clock read) in gp->state_since_ns.
-__attribute__((cold)) void stamp_state(g* gp) noexcept;
 
 // The only writer of g::status; aborts if gp is not in `from` or the contract
 // forbids from -> to. The state's owner is its only writer (above), so a check
@@ -156,7 +151,6 @@ __attribute__((cold)) void stamp_state(g* gp) noexcept;
 inline void transition(g* gp, gstatus from, gstatus to) noexcept {
   gstatus seen = gp->status.load(std::memory_order_relaxed);
   if (__builtin_expect(seen != from || !transition_allowed(from, to), 0)) bad_transition(gp, from, to, seen);
-  if (__builtin_expect(monitoring.load(std::memory_order_relaxed), 0)) stamp_state(gp);
   gp->status.store(to, std::memory_order_release);
 }
 

@@ -15,6 +15,10 @@ namespace gmp::detail {
 
 namespace {
 
+// A non-waiting state seen new is dated by the collect that saw it only if the previous collect
+// was at most this long before (the longest subscription interval): else its start is unknown.
+constexpr std::int64_t max_since_gap_ns = 10'000'000'000;
+
 bool same_site(const site& a, const site& b) noexcept {
   return a.file == b.file && a.line == b.line && a.function == b.function;
 }
@@ -97,26 +101,39 @@ void collect_ms(state_snapshot& out) {
   }
 }
 
-// Step 5: one G's record, or false when it is not a live goroutine of this run.
-GMP_NO_SANITIZE_THREAD bool read_g(const g* gp, std::uint32_t gen, std::int64_t since_floor, g_record& r) {
-  gstatus st = gp->status.load(std::memory_order_acquire);
-  if (st == gstatus::dead || st == gstatus::idle || gp->generation != gen) return false;
-  r.id = gp->id;
+// Step 5's first read: the G's second cache line.
+GMP_NO_SANITIZE_THREAD g_probe probe_g(const g* gp) noexcept {
+  g_probe p;
+  p.status = gp->status.load(std::memory_order_acquire);
+  p.switches = gp->switches.load(std::memory_order_relaxed);
+  p.id = gp->id;
+  p.cpu_ns = gp->cpu_ns.load(std::memory_order_relaxed);
+  return p;
+}
+
+enum class g_read { live, absent, torn };
+
+// Step 5: one G's record (state probed as `seen`), unless it is not a live goroutine of this
+// run, or it moved while being read.
+GMP_NO_SANITIZE_THREAD g_read read_g(const g* gp, const g_probe& seen, std::uint32_t gen, g_record& r) {
+  gstatus st = seen.status;
+  if (st == gstatus::dead || st == gstatus::idle || gp->generation != gen) return g_read::absent;
+  r.id = seen.id;
   r.state = st;
   r.parent = gp->parent_id;
   r.created = gp->created_at;
   r.p = gp->last_p.load(std::memory_order_relaxed);
-  r.switches = gp->switches.load(std::memory_order_relaxed);
-  r.cpu_ns = gp->cpu_ns.load(std::memory_order_relaxed);
+  r.switches = seen.switches;
+  r.cpu_ns = seen.cpu_ns;
   r.name = gp->name.load(std::memory_order_relaxed);
-  std::int64_t stamp = gp->state_since_ns.load(std::memory_order_relaxed);
-  r.since_ns = stamp >= since_floor ? stamp : 0;
   if (st == gstatus::waiting) {
     r.reason = gp->reason.load(std::memory_order_relaxed);
     r.object = gp->wait_object;
     r.since_ns = gp->wait_since_ns;
   }
-  return gp->status.load(std::memory_order_acquire) == st && gp->id == r.id;
+  bool same = gp->status.load(std::memory_order_acquire) == st &&
+              gp->switches.load(std::memory_order_relaxed) == seen.switches && gp->id == seen.id;
+  return same ? g_read::live : g_read::torn;
 }
 
 // Step 5's additions from other tables: object names and lock holders.
@@ -126,19 +143,57 @@ void annotate(g_record& r, bool names) {
   if (deadlock_on && is_lock_wait(r.reason)) r.holder = deadlock_holder_of(r.object);
 }
 
-void collect_gs(state_snapshot& out) {
+// What a record shows that may change while the G makes no transition: a running G's name,
+// switch count and P, a lock's holder, an object's name (named since the last collect).
+bool changes_in_place(const g_record& r, bool names_changed) noexcept {
+  if (r.state == gstatus::running || r.state == gstatus::syscall) return true;
+  return r.state == gstatus::waiting && (is_lock_wait(r.reason) || (names_changed && r.object != nullptr));
+}
+
+// Step 5's since_ns of a record other than a wait: kept from the last record while the goroutine
+// stayed in its state unscheduled, else `entered` (this collect's time, or 0: unknown).
+void carry_since(g_record& fresh, const g_record& last, std::int64_t entered) noexcept {
+  if (fresh.state == gstatus::waiting) return;
+  bool stayed = last.id == fresh.id && last.state == fresh.state && last.switches == fresh.switches;
+  fresh.since_ns = stayed ? last.since_ns : entered;
+}
+
+void collect_gs(state_snapshot& s, std::int64_t previous_ns) {
   std::uint32_t gen = sched.generation.load(std::memory_order_relaxed);
-  std::int64_t floor = monitoring_since_ns.load(std::memory_order_relaxed);
-  bool names = object_names_used.load(std::memory_order_relaxed);
+  std::uint32_t names_version = object_names_version.load(std::memory_order_relaxed);
+  bool names_changed = names_version != s.names_version;
+  s.names_version = names_version;
   std::size_t n = allgs_count();
-  out.gs.assign(n, g_record{});
+  if (gen != s.run) {  // a new gmp::run: the last one's goroutines are gone, moved or not
+    s.probes.clear();
+    s.gs.assign(s.gs.size(), g_record{});
+    previous_ns = 0;
+  }
+  s.run = gen;
+  // A state entered since the previous collect is dated by this one, if that was recent.
+  std::int64_t entered = previous_ns != 0 && s.time_ns - previous_ns <= max_since_gap_ns ? s.time_ns : 0;
+  s.gs.resize(n);
+  s.changed_at.resize(n, 0);
+  s.probes.resize(n);
   for (std::size_t i = 0; i < n; i++) {
-    g_record& r = out.gs[i];
-    if (!read_g(allgs_at(i), gen, floor, r)) {
-      r = g_record{};
+    const g* gp = allgs_at(i);
+    g_probe seen = probe_g(gp);
+    g_record& r = s.gs[i];
+    if (seen == s.probes[i] && !changes_in_place(r, names_changed)) continue;
+    g_record fresh;
+    g_read got = read_g(gp, seen, gen, fresh);
+    if (got == g_read::torn) {
+      s.probes[i] = g_probe{};
       continue;
     }
-    annotate(r, names);
+    if (got == g_read::live) {
+      annotate(fresh, names_version != 0);
+      carry_since(fresh, r, entered);
+    }
+    s.probes[i] = seen;
+    if (fresh == r) continue;
+    r = fresh;
+    s.changed_at[i] = s.number;
   }
 }
 
@@ -150,19 +205,21 @@ bool g_record::operator==(const g_record& o) const noexcept {
          p == o.p && switches == o.switches && cpu_ns == o.cpu_ns && name == o.name && same_site(created, o.created);
 }
 
-void collect_snapshot(state_snapshot& out) {
-  std::vector<g_record> gs = std::move(out.gs);  // its buffer is reused: no page faults per frame
-  out = state_snapshot{};
-  out.gs = std::move(gs);
-  out.time_ns = nanotime();
-  out.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
-  out.gomaxprocs = sched.gomaxprocs.load(std::memory_order_relaxed);
-  collect_counters(out);
-  collect_global_queue(out.sched);
-  collect_ps(out);
-  collect_ms(out);
-  collect_gs(out);
+void collect_snapshot(state_snapshot& s) {
+  std::int64_t previous_ns = s.time_ns;
+  s.number++;
+  s.time_ns = nanotime();
+  s.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch()).count();
+  s.gomaxprocs = sched.gomaxprocs.load(std::memory_order_relaxed);
+  collect_counters(s);
+  s.sched = sched_record{};
+  collect_global_queue(s.sched);
+  s.ps.clear();
+  collect_ps(s);
+  s.ms.clear();
+  collect_ms(s);
+  collect_gs(s, previous_ns);
 }
 
 const char* counter_wire_name(counter c) noexcept {

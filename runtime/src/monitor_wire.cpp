@@ -138,28 +138,38 @@ void write_sched(json_writer& w, const state_snapshot& s) {
   w.end_array();
 }
 
-// The goroutines of a snapshot (every live one) or a delta (changed or new; the gone ones after).
+// The goroutines of a snapshot (every live one) or a delta (those changed since the view's last
+// frame, new ones included; the gone ids after).
 void write_goroutines(json_writer& w, const state_snapshot& s, bool delta, client_view& view) {
   std::vector<std::uint64_t> gone;
+  if (!delta) view.sent_ids.clear();
+  if (delta) {
+    for (std::size_t i = s.gs.size(); i < view.sent_ids.size(); i++) {
+      if (view.sent_ids[i] != 0) gone.push_back(view.sent_ids[i]);
+    }
+  }
+  view.sent_ids.resize(s.gs.size(), 0);
   w.key("goroutines").begin_array();
   for (std::size_t i = 0; i < s.gs.size(); i++) {
+    if (delta && !changed_since(s, i, view.number)) continue;
     const g_record& now = s.gs[i];
-    const g_record* before = delta && i < view.sent.size() ? &view.sent[i] : nullptr;
-    if (before != nullptr && before->id != 0 && before->id != now.id) gone.push_back(before->id);
-    if (now.id != 0 && (before == nullptr || !(*before == now))) write_g(w, now);
+    std::uint64_t& sent = view.sent_ids[i];
+    if (sent != 0 && sent != now.id) gone.push_back(sent);
+    if (now.id != 0) write_g(w, now);
+    sent = now.id;
   }
   w.end_array();
   if (delta) {
-    for (std::size_t i = s.gs.size(); i < view.sent.size(); i++) {
-      if (view.sent[i].id != 0) gone.push_back(view.sent[i].id);
-    }
     w.key("gone");
     write_ids(w, gone);
   }
+  view.number = s.number;
 }
 
-std::string encode_frame_text(const state_snapshot& s, const std::vector<finding_entry>& new_findings, bool delta,
-                              client_view& view) {
+}  // namespace
+
+std::string encode_state_frame(const state_snapshot& s, const std::vector<finding_entry>& new_findings, bool delta,
+                               client_view& view) {
   json_writer w;
   w.begin_object();
   w.key("type").string(delta ? "delta" : "snapshot");
@@ -176,22 +186,8 @@ std::string encode_frame_text(const state_snapshot& s, const std::vector<finding
   }
   w.end_array();
   w.end_object();
-  return w.take() + "\n";
-}
-
-}  // namespace
-
-std::string encode_state_frame(state_snapshot&& s, const std::vector<finding_entry>& new_findings, bool delta,
-                               client_view& view) {
-  std::string frame = encode_frame_text(s, new_findings, delta, view);
-  view.sent.swap(s.gs);
-  return frame;
-}
-
-std::string encode_state_frame(const state_snapshot& s, const std::vector<finding_entry>& new_findings, bool delta,
-                               client_view& view) {
-  std::string frame = encode_frame_text(s, new_findings, delta, view);
-  view.sent = s.gs;
+  std::string frame = w.take();
+  frame += '\n';
   return frame;
 }
 

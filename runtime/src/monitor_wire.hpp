@@ -19,17 +19,15 @@ constexpr int wire_version = 1;
 
 // What a client was last sent, to make its next delta.
 struct client_view {
-  std::uint64_t seq = 0;              // frames sent
-  std::vector<g_record> sent;         // by allgs index, as of the last frame
-  std::uint64_t findings_sent = 0;    // findings seq sent so far
+  std::uint64_t seq = 0;                // frames sent
+  std::uint64_t number = 0;             // the snapshot number of the last frame (state_snapshot::number)
+  std::vector<std::uint64_t> sent_ids;  // by allgs index: the goroutine id last sent there, 0 for none
+  std::uint64_t findings_sent = 0;      // findings seq sent so far
 };
 
 // A snapshot frame (type "snapshot"), or a delta against view (type "delta"); updates view.
+// A delta carries the records changed after view.number (state_snapshot::changed_at).
 std::string encode_state_frame(const state_snapshot& s, const std::vector<finding_entry>& new_findings, bool delta,
-                               client_view& view);
-// The same, taking s's goroutines into view without a copy: s.gs is left holding the view's
-// previous buffer, for the next collect_snapshot to reuse.
-std::string encode_state_frame(state_snapshot&& s, const std::vector<finding_entry>& new_findings, bool delta,
                                client_view& view);
 // The hello frame.
 std::string encode_hello(int pid, std::string_view program, const std::vector<std::string>& argv, int gomaxprocs,

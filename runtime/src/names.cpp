@@ -11,7 +11,7 @@
 
 namespace gmp::detail {
 
-std::atomic<bool> object_names_used{false};
+std::atomic<std::uint32_t> object_names_version{0};
 
 namespace {
 
@@ -51,7 +51,7 @@ void name_object(const void* object, std::string_view name) {
   const char* interned = intern_name(name);
   name_tables& t = tables();
   spin_guard hold(t.lock);
-  object_names_used.store(true, std::memory_order_relaxed);
+  object_names_version.fetch_add(1, std::memory_order_relaxed);
   if (name.empty()) {
     t.objects.erase(object);
   } else {

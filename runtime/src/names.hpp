@@ -11,13 +11,14 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace gmp::detail {
 
-// Some object was named: chan_free must call forget_object_name.
-extern std::atomic<bool> object_names_used;
+// Times an object was named; not 0: chan_free must call forget_object_name.
+extern std::atomic<std::uint32_t> object_names_version;
 
 // An immortal copy of name (the same pointer for equal names).
 const char* intern_name(std::string_view name);

@@ -182,15 +182,10 @@ __attribute__((always_inline)) inline g* pick_local(p* pp, bool exclusive) noexc
   return pp->q.get(exclusive);
 }
 
-// While monitored: gp is scheduled on pp (its switch count and last P, for the monitor).
-__attribute__((noinline, cold)) void note_scheduled(g* gp, p* pp) noexcept {
-  gp->switches.store(gp->switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  gp->last_p.store(pp->id, std::memory_order_relaxed);
-}
-
 inline void prepare_execute(m* mp, p* pp, g* gp) noexcept {
   transition(gp, gstatus::runnable, gstatus::running);
-  if (GMP_UNLIKELY(monitoring.load(std::memory_order_relaxed))) note_scheduled(gp, pp);
+  gp->switches.store(gp->switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // on the line
+  gp->last_p.store(pp->id, std::memory_order_relaxed);                                              // just written
   mp->curg.store(gp, std::memory_order_relaxed);
   set_preempt(mp, false);
   pp->schedtick.store(pp->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -844,10 +839,6 @@ void gfput_global(g* gp) noexcept {
   gp->link = sched.gfree;
   sched.gfree = gp;
   sched.gfree_count++;
-}
-
-void stamp_state(g* gp) noexcept {
-  gp->state_since_ns.store(sched.coarse_clock.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }
 
 // ---- the public entry points ----

@@ -14,7 +14,8 @@
 //      has no work, an M spins or a P is idle, and the call is under 10 ms;
 //   3. preemption: the G of a P whose schedtick has not moved for 10 ms is
 //      asked to yield (preempt.cpp);
-//   4. schedtrace every schedtrace ms, if asked.
+//   4. schedtrace every schedtrace ms, if asked;
+//   5. while a monitor client is subscribed, CPU time sampling (monitor.hpp).
 //   It reads scheduler state through relaxed atomics only: a trace line is a
 //   snapshot that may mix instants, as Go's is.
 //
@@ -33,6 +34,7 @@
 #include "dump.hpp"
 #include "env.hpp"
 #include "fatal.hpp"
+#include "monitor.hpp"
 #include "netpoll.hpp"
 #include "preempt.hpp"
 #include "sched.hpp"
@@ -172,6 +174,7 @@ bool nothing_to_watch() noexcept {
 void wait_for_work() noexcept {
   sched.sysmon_note.clear();
   sched.sysmon_wait.store(true, std::memory_order_seq_cst);
+  monitor_sample_cpu(0);
   if (nothing_to_watch()) sched.sysmon_note.sleep();
   sched.sysmon_wait.store(false, std::memory_order_seq_cst);
 }
@@ -200,6 +203,7 @@ void* sysmon_main(void*) {
     std::int64_t now = nanotime();
     poll_if_stale(now);
     idle_rounds = retake(now) > 0 ? 0 : idle_rounds + 1;
+    monitor_sample_cpu(now);
     if (e.schedtrace_ms > 0 && last_trace + std::int64_t(e.schedtrace_ms) * 1'000'000 <= now) {
       last_trace = now;
       if (sched.running.load(std::memory_order_acquire) && sched.gomaxprocs.load(std::memory_order_acquire) > 0) {

@@ -191,6 +191,8 @@ TEST_CASE("monitor: the delta encoder sends only changed goroutines and the gone
   a.gs[1].reason = wait_reason::chan_receive;
   a.gs[2].id = 3;
   a.gs[2].state = gstatus::runnable;
+  a.number = 1;
+  a.changed_at = {1, 1, 1};
   client_view view;
   json snap = json::parse(encode_state_frame(a, {}, false, view));
   CHECK(snap["type"] == "snapshot");
@@ -204,6 +206,8 @@ TEST_CASE("monitor: the delta encoder sends only changed goroutines and the gone
   b.gs.push_back(g_record{});
   b.gs[3].id = 5;
   b.gs[3].state = gstatus::runnable;
+  b.number = 2;
+  b.changed_at = {1, 2, 2, 2};
   json delta = json::parse(encode_state_frame(b, {}, true, view));
   CHECK(delta["type"] == "delta");
   CHECK(delta["seq"] == 2);
@@ -214,9 +218,44 @@ TEST_CASE("monitor: the delta encoder sends only changed goroutines and the gone
 
   state_snapshot c = b;
   c.gs.resize(2);
+  c.changed_at.resize(2);
+  c.number = 3;
   json shrink = json::parse(encode_state_frame(c, {}, true, view));
   CHECK(shrink["goroutines"].empty());
   CHECK(shrink["gone"] == json::array({4, 5}));
+}
+
+TEST_CASE("monitor: a delta carries every change since the client's last frame, not only the newest") {
+  using namespace gmp::detail;
+  state_snapshot s;
+  s.gs.resize(3);
+  for (std::size_t i = 0; i < 3; i++) {
+    s.gs[i].id = i + 1;
+    s.gs[i].state = gstatus::waiting;
+  }
+  s.number = 1;
+  s.changed_at = {1, 1, 1};
+  client_view slow, fast;
+  encode_state_frame(s, {}, false, slow);
+  encode_state_frame(s, {}, false, fast);
+
+  s.gs[0].state = gstatus::runnable;  // collect 2 changes G 1; only `fast` is sent it
+  s.number = 2;
+  s.changed_at = {2, 1, 1};
+  json fast2 = json::parse(encode_state_frame(s, {}, true, fast));
+  CHECK(fast2["goroutines"].size() == 1);
+
+  s.gs[2] = g_record{};  // collect 3: G 3 exits
+  s.number = 3;
+  s.changed_at = {2, 1, 3};
+  json fast3 = json::parse(encode_state_frame(s, {}, true, fast));
+  json slow3 = json::parse(encode_state_frame(s, {}, true, slow));
+  CHECK(fast3["goroutines"].empty());
+  CHECK(fast3["gone"] == json::array({3}));
+  REQUIRE(slow3["goroutines"].size() == 1);
+  CHECK(slow3["goroutines"][0]["id"] == 1);
+  CHECK(slow3["goroutines"][0]["state"] == "runnable");
+  CHECK(slow3["gone"] == json::array({3}));
 }
 
 TEST_CASE("monitor: garbage on the socket gets error replies and does not disturb the program") {
