@@ -224,6 +224,27 @@ void deadlock_run_start() noexcept {
   deadlock::run_active = true;
 }
 
+void deadlock_quiescent() noexcept {
+  static deadlock::watch_state seen;
+  static std::uint32_t seen_run = 0;
+  if (std::uint32_t run = sched.generation.load(std::memory_order_relaxed); run != seen_run) {
+    seen = deadlock::watch_state{};
+    seen_run = run;
+  }
+  std::int64_t now = coarse_nanotime();
+  std::uint64_t fingerprint = 0;
+  bool long_due = false;
+  if (deadlock::blocked_waits(now, 0, fingerprint, long_due)) {
+    std::uint64_t drops = deadlock::handle_events();
+    std::uint64_t exits = counter_total(counter::exited);
+    if (fingerprint != seen.fingerprint || drops != seen.drops || exits != seen.exits || long_due) {
+      deadlock::analyze(now);
+      seen = deadlock::watch_state{fingerprint, drops, exits, 0};
+    }
+  }
+  deadlock::print_pending();
+}
+
 void deadlock_run_stop() noexcept {
   std::unique_lock<std::mutex> hold(deadlock::watch_lock);
   deadlock::run_active = false;

@@ -345,12 +345,7 @@ void chan_close(hchan* c) {
     }
   }
   c->lock.unlock();
-  while (woken != nullptr) {
-    // Read before ready: once readied, the sudog's goroutine may run and pop it.
-    sudog* next = woken->next;
-    ready(woken->gp);
-    woken = next;
-  }
+  ready_all_of(woken, [](sudog* s) { return s->next; }, [](sudog* s) { return s->gp; });
 }
 
 bool chan_try_send(hchan* c, void* elem) noexcept {

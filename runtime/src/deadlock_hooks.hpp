@@ -22,6 +22,9 @@ void deadlock_chan_made(hchan* c) noexcept;
 void deadlock_chan_freed(hchan* c) noexcept;
 // A run starts (main is queued): the watcher starts looking.
 void deadlock_run_start() noexcept;
+// Deterministic mode: no goroutine can run (the world is still): analyzes the blocked
+// goroutines if their waits changed since the last analysis, and prints the findings.
+void deadlock_quiescent() noexcept;
 // main returned: the watcher stops; call before end_run.
 void deadlock_run_stop() noexcept;
 // After end_run: lists the goroutines still blocked, prints the counts; returns the exit code (0, 2 or 3).

@@ -85,6 +85,7 @@ env_settings parse() {
     }
   }
   if (const char* v = std::getenv("GMP_DEBUG"); v != nullptr) parse_debug(v, e);
+  if (const char* v = std::getenv("GMP_SCHED"); v != nullptr) e.schedule = v;
   return e;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 namespace gmp::detail {
 
@@ -12,6 +13,7 @@ struct env_settings {
   std::size_t stack_size;  // GMP_STACK_SIZE (bytes, K/M/G suffix), else 256 KiB
   int schedtrace_ms;       // GMP_DEBUG=schedtrace=MS (0: off)
   bool scheddetail;        // GMP_DEBUG=...,scheddetail=1
+  std::string schedule;    // GMP_SCHED (checked by each run: sched_source.hpp)
 };
 
 // The settings (parsed on first use; bad values are reported and ignored).

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "det.hpp"
 #include "dump.hpp"
 #include "findings.hpp"
 #include "monitor.hpp"
@@ -28,6 +29,7 @@ namespace {
 
 // The journal and the monitor's clients hear of a fatal error before the process dies.
 void report_fatal(finding_kind kind, std::string_view text) noexcept {
+  if (det_mode()) det_print_trace();
   record_finding(kind, text);
   monitor_final(2, finding_summary(text));
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "fatal.hpp"
+#include "platform.hpp"
 
 namespace gmp::detail {
 
@@ -49,13 +50,17 @@ void bad_transition(g* gp, gstatus from, gstatus to, gstatus seen) noexcept {
   fatal_nodump(msg);
 }
 
+std::atomic<std::int64_t> virtual_now{-1};
+
 std::int64_t nanotime() noexcept {
+  if (std::int64_t v = virtual_now.load(std::memory_order_relaxed); GMP_UNLIKELY(v >= 0)) return v;
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 std::int64_t coarse_nanotime() noexcept {
+  if (std::int64_t v = virtual_now.load(std::memory_order_relaxed); GMP_UNLIKELY(v >= 0)) return v;
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;

@@ -136,9 +136,11 @@ constexpr bool transition_allowed(gstatus from, gstatus to) noexcept {
   return false;
 }
 
-// Nanoseconds on the monotonic clock.
+// Deterministic mode's virtual clock (det.hpp), or -1: the clocks below read the real time.
+extern std::atomic<std::int64_t> virtual_now;
+// Nanoseconds on the monotonic clock (the virtual clock in deterministic mode).
 std::int64_t nanotime() noexcept;
-// The monotonic clock at a few milliseconds' resolution, cheaper (wait times in dumps).
+// The monotonic clock at a few milliseconds' resolution, cheaper (wait times in dumps); virtual likewise.
 std::int64_t coarse_nanotime() noexcept;
 
 // A monitor client is subscribed (monitor.hpp): sysmon samples the goroutine each

@@ -83,6 +83,7 @@
 
 #include <unistd.h>
 
+#include "det.hpp"
 #include "fatal.hpp"
 #include "g.hpp"
 #include "park.hpp"
@@ -113,7 +114,7 @@ const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 // with another P running (the holder may be running there), and only while
 // this P has nothing else to run.
 bool can_spin(int iter) noexcept {
-  if (iter >= active_spin || ncpu <= 1) return false;
+  if (iter >= active_spin || ncpu <= 1 || det_mode()) return false;  // deterministic mode: one thread
   if (sched.gomaxprocs.load(std::memory_order_relaxed) <=
       sched.npidle.load(std::memory_order_relaxed) + sched.nmspinning.load(std::memory_order_relaxed) + 1) {
     return false;

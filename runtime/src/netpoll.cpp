@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 
+#include "det.hpp"
 #include "fatal.hpp"
 #include "g.hpp"
 #include "park.hpp"
@@ -228,6 +229,10 @@ int wait_events(epoll_event* evs, int max, std::int64_t delay) noexcept {
 }  // namespace
 
 poll_desc* poll_open(int fd) noexcept {
+  if (det_mode()) {
+    fatal_nodump("gmp::net: the netpoller is not available in deterministic mode (GMP_SCHED): network I/O "
+                 "would make the run depend on the outside world; run this program without GMP_SCHED");
+  }
   std::call_once(pl.init_once, init_poller);
   poll_desc* pd = pd_alloc();
   std::uint64_t tag = 0;

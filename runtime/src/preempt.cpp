@@ -1,6 +1,7 @@
 // preempt.cpp: safe points and the -finstrument-functions hooks (design in preempt.hpp).
 #include "preempt.hpp"
 
+#include "det.hpp"
 #include "gmp/runtime.hpp"
 #include "timer.hpp"
 
@@ -18,6 +19,7 @@ void preempt_one(p* pp) noexcept {
 
 void preempt_yield(m* mp) noexcept {
   if (preempt_off != 0 || in_switch) return;  // inside the runtime: not a safe point
+  if (det_mode()) return det_preempt_point(mp);
   mark_switch(true);                          // from here on this is a switch
   g* gp = mp->curg.load(std::memory_order_relaxed);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);

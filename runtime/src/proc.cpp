@@ -53,6 +53,7 @@
 #include <thread>
 
 #include "deadlock_hooks.hpp"
+#include "det.hpp"
 #include "dump.hpp"
 #include "env.hpp"
 #include "fatal.hpp"
@@ -61,6 +62,7 @@
 #include "hooks.hpp"
 #include "race_edges.hpp"
 #include "netpoll.hpp"
+#include "sched_source.hpp"
 #include "park.hpp"
 #include "policy.hpp"
 #include "preempt.hpp"
@@ -97,9 +99,16 @@ std::uint32_t fastrand(std::uint32_t& state) noexcept {
   return x;
 }
 
+__attribute__((noinline)) std::uint32_t decide_by(decision_source* src, decision what, std::uint32_t n) noexcept {
+  if (n < 2) return 0;
+  std::uint32_t k = src->choose(what, n) % n;
+  if (det_mode()) det_note_decision(what, n, k);
+  return k;
+}
+
 std::uint32_t decide(std::uint32_t& rand_state, decision what, std::uint32_t n) noexcept {
   decision_source* src = active_policy.load(std::memory_order_relaxed);
-  if (GMP_UNLIKELY(src != nullptr)) return src->choose(what, n);
+  if (GMP_UNLIKELY(src != nullptr)) return decide_by(src, what, n);
   return static_cast<std::uint32_t>((std::uint64_t(fastrand(rand_state)) * n) >> 32);
 }
 
@@ -167,9 +176,6 @@ void run_due_timers() noexcept {
 bool only_p() noexcept { return sched.gomaxprocs.load(std::memory_order_relaxed) == 1; }
 
 __attribute__((always_inline)) inline g* pick_local(p* pp, bool exclusive) noexcept {
-  if (decision_source* src = active_policy.load(std::memory_order_relaxed); GMP_UNLIKELY(src != nullptr)) {
-    if (g* gp = src->next_g(pp)) return gp;
-  }
   if (pp->schedtick.load(std::memory_order_relaxed) % global_check_ticks == 0) {
     tick_coarse_clock();
     if (GMP_UNLIKELY(pp->timers.first.load(std::memory_order_relaxed) != no_timer)) run_own_timers(pp);
@@ -220,9 +226,42 @@ __attribute__((always_inline)) inline void switch_to(m* mp, p* pp, g* cur, g* ne
 
 void switch_out(m* mp, g* cur, void (*after)(m*, g*), bool final) noexcept {
   mark_switch(true);  // no safe point yields until the next G runs (preempt.hpp)
+  if (GMP_UNLIKELY(det_mode())) return det_switch_out(mp, cur, after, final);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
   switch_to(mp, pp, cur, next_direct(pp), after, final);
 }
+
+}  // namespace
+
+void det_switch(m* mp, p* pp, g* cur, g* next, bool resumed, void (*after)(m*, g*), bool final) noexcept {
+  acquirep(mp, pp);
+  if (next == nullptr) {
+    mp->curg.store(nullptr, std::memory_order_relaxed);
+  } else if (resumed) {  // it stopped at a safe point while still running on pp
+    next->switches.store(next->switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    mp->curg.store(next, std::memory_order_relaxed);
+    count(mp, counter::switches);
+  } else {
+    prepare_execute(mp, pp, next);
+  }
+  set_preempt(mp, true);  // every safe point is a scheduling point (det.hpp)
+  if (next == cur) {      // a yield that chose the yielder
+    mark_switch(false);
+    return;
+  }
+  mp->after = after;
+  mp->after_g = cur;
+  context& from = cur != nullptr ? cur->ctx : mp->g0;
+  context& to = next != nullptr ? next->ctx : mp->g0;
+  if (final) {
+    context_switch(from, to, mp->eh_globals, mp, true);
+    __builtin_unreachable();
+  }
+  context* self = context_switch(from, to, mp->eh_globals, mp);
+  run_after(static_cast<m*>(self->m));
+}
+
+namespace {
 
 void execute(m* mp, g* gp) noexcept {
   prepare_execute(mp, mp->cur_p.load(std::memory_order_relaxed), gp);
@@ -320,11 +359,16 @@ void g_entry(bctx::transfer_t t) noexcept;
   if (GMP_UNLIKELY(gp->race != nullptr)) race_go_end(gp);
   if (GMP_UNLIKELY(deadlock_on)) deadlock_exit(gp);
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_exit(gp);
+  if (GMP_UNLIKELY(det_mode())) det_note_exit(gp);
   count(mp, counter::exited);
   if (gp->is_main) {
     gp->is_main = false;
-    tsan_release(&run_done);  // main's work happens before gmp::run returns
-    run_done.wakeup();
+    if (det_mode()) {
+      det_main_exited();
+    } else {
+      tsan_release(&run_done);  // main's work happens before gmp::run returns
+      run_done.wakeup();
+    }
   }
   switch_out(mp, gp, after_exit, true);
   __builtin_unreachable();
@@ -365,11 +409,6 @@ m* mget() GMP_REQUIRES(sched.lock) {
 
 bool any_local_work() noexcept;
 
-// Go's `fatal error: all goroutines are asleep - deadlock!` and dump, then who waits for whom.
-[[noreturn]] void die_all_asleep() noexcept {
-  fatal_dump_then("all goroutines are asleep - deadlock!", deadlock_print_wait_for_graph);
-}
-
 // Go's checkdead, by an M going idle: true when no goroutine can ever run
 // again: every M idle, no timer pending, nothing queued, and main still
 // waiting. (Goroutines in blocking calls or the netpoller: issue 4.)
@@ -396,6 +435,10 @@ void stopm(m* mp) noexcept {
   mp->park.sleep();
   acquirep(mp, mp->nextp);
   mp->nextp = nullptr;
+}
+
+void die_all_asleep() noexcept {
+  fatal_dump_then("all goroutines are asleep - deadlock!", deadlock_print_wait_for_graph);
 }
 
 namespace {
@@ -749,6 +792,7 @@ void park(wait_reason reason, const void* object, void (*unlock)(void*), void* l
   gp->wait_object = object;
   gp->wait_since_ns = sched.coarse_clock.load(std::memory_order_relaxed);
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_park(gp, reason, object);
+  if (GMP_UNLIKELY(det_mode())) det_note_park(gp, reason, object);
   if (GMP_UNLIKELY(deadlock_on)) deadlock_park(gp, reason, object);
   count(mp, counter::parks);
   mp->after_unlock = unlock;
@@ -764,6 +808,7 @@ void ready(g* gp) noexcept {
   transition(gp, gstatus::waiting, gstatus::runnable);
   m* mp = tls_m;  // once, before any switch
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_ready(mp ? mp->curg.load(std::memory_order_relaxed) : nullptr, gp);
+  if (GMP_UNLIKELY(det_mode())) det_note_ready(mp ? mp->curg.load(std::memory_order_relaxed) : nullptr, gp);
   p* pp = mp ? mp->cur_p.load(std::memory_order_relaxed) : nullptr;
   if (pp != nullptr) {
     runq_put(pp, gp, true);
@@ -820,6 +865,7 @@ void spawn_commit(spawn_slot slot, void (*entry)(void*), const site& where) {
   if (GMP_UNLIKELY(race_on)) race_go_start(parent, gp);
   tsan_release(gp);  // the closure and everything before the `go`, for g_entry
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_go(parent, gp);
+  if (GMP_UNLIKELY(det_mode())) det_note_go(parent, gp);
   if (pp == nullptr) {  // main, before any M runs; or a thread outside the runtime
     {
       spin_guard hold(sched.lock);
@@ -852,8 +898,20 @@ int exit_code() noexcept {
   return races != 0 ? races : deadlocks;
 }
 
-int run_main(const options& o, std::function<void()> main_fn) {
+// The decision source GMP_SCHED asks for, or nullptr.
+std::unique_ptr<recording_source> requested_schedule() {
+  const std::string& spec = env().schedule;
+  if (spec.empty()) return nullptr;
+  std::string error;
+  std::unique_ptr<recording_source> source = parse_schedule(spec, &error);
+  if (source == nullptr) fatal_nodump(error);
+  return source;
+}
+
+int run_main(const options& o, std::function<void()> main_fn, recording_source* given = nullptr) {
   runtime_init_once();
+  std::unique_ptr<recording_source> requested = given != nullptr ? nullptr : requested_schedule();
+  recording_source* source = given != nullptr ? given : requested.get();
   if (sched.poisoned.load()) fatal_nodump("gmp::run: a goroutine of an earlier run is still running");
   if (sched.running.exchange(true)) fatal_nodump("gmp::run: called while another gmp::run is running");
   sched.coarse_clock.store(coarse_nanotime(), std::memory_order_relaxed);
@@ -862,6 +920,8 @@ int run_main(const options& o, std::function<void()> main_fn) {
   reset_goid_caches();
   sched.live_base.store(static_cast<std::int64_t>(counter_total(counter::created) - counter_total(counter::exited)));
   sched.stack_size = stack_round(o.stack_size ? o.stack_size : env().stack_size);
+  sched.det.store(source != nullptr, std::memory_order_relaxed);
+  active_policy.store(source, std::memory_order_relaxed);
   int procs = o.maxprocs > 0 ? o.maxprocs : env().maxprocs;
   procs = std::clamp(procs, 1, max_procs);
   {
@@ -885,14 +945,27 @@ int run_main(const options& o, std::function<void()> main_fn) {
     p0 = pidle_get();
     sched.main_queued = true;  // from here checkdead may judge this run
   }
-  sysmon_start();
-  if (deadlock_on) deadlock_run_start();
-  startm(p0, false);
-  run_done.sleep();
-  tsan_acquire(&run_done);
-  if (deadlock_on) deadlock_run_stop();
+  if (source != nullptr) {
+    {
+      spin_guard hold(sched.lock);
+      pidle_put(p0);
+    }
+    det_run(*source, procs);
+  } else {
+    sysmon_start();
+    if (deadlock_on) deadlock_run_start();
+    startm(p0, false);
+    run_done.sleep();
+    tsan_acquire(&run_done);
+    if (deadlock_on) deadlock_run_stop();
+  }
   end_run();
-  return exit_code();
+  int code = exit_code();
+  if (requested != nullptr) code != 0 ? det_print_trace() : det_print_summary();  // GMP_SCHED's run
+  active_policy.store(nullptr, std::memory_order_relaxed);
+  sched.det.store(false, std::memory_order_relaxed);
+  virtual_now.store(-1, std::memory_order_relaxed);
+  return code;
 }
 
 }  // namespace gmp::detail
@@ -900,6 +973,9 @@ int run_main(const options& o, std::function<void()> main_fn) {
 namespace gmp {
 
 int run(std::function<void()> main_fn) { return detail::run_main(options{}, std::move(main_fn)); }
+int detail::run_deterministic(const options& o, recording_source& source, std::function<void()> main_fn) {
+  return run_main(o, std::move(main_fn), &source);
+}
 int run(const options& o, std::function<void()> main_fn) { return detail::run_main(o, std::move(main_fn)); }
 
 void yield() {
@@ -913,6 +989,7 @@ void yield() {
   g* cur = mp->curg.load(std::memory_order_relaxed);
   mark_switch(true);  // no safe point yields while a G is off the queues here
   count(mp, counter::yields);
+  if (GMP_UNLIKELY(det_mode())) return det_yield(mp, cur);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
   if (GMP_UNLIKELY(sched.gcwaiting.load(std::memory_order_relaxed))) {
     return switch_to(mp, pp, cur, nullptr, after_requeue, false);

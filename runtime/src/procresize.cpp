@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "det.hpp"
 #include "dump.hpp"
 #include "env.hpp"
 #include "fatal.hpp"
@@ -248,6 +249,9 @@ namespace gmp {
 
 int set_maxprocs(int n) {
   detail::current_g_or_die("gmp::set_maxprocs");
+  if (detail::det_mode()) {
+    detail::fatal_nodump("gmp::set_maxprocs: not available in deterministic mode (GMP_SCHED); set GMP_MAXPROCS or options::maxprocs");
+  }
   int old = maxprocs();
   if (n < 1 || n == old) return old;
   detail::stop_the_world();

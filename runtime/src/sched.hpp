@@ -131,6 +131,7 @@ struct sched_state {
   std::atomic<std::uint32_t> generation{0};
   std::atomic<bool> running{false};   // between the start and the end of gmp::run
   std::atomic<bool> poisoned{false};  // a goroutine outlived its run: no more runs
+  std::atomic<bool> det{false};       // this run is deterministic (det.hpp)
   // An immutable copy of allp, published whole: lock-free readers (stealing,
   // traces) take its size from the copy itself.
   std::atomic<const std::vector<p*>*> allp_view{nullptr};
@@ -184,6 +185,8 @@ extern sched_state& sched;
 inline bool preempt_requested(const m* mp) noexcept { return __atomic_load_n(&mp->preempt, __ATOMIC_RELAXED); }
 inline void set_preempt(m* mp, bool asked) noexcept { __atomic_store_n(&mp->preempt, asked, __ATOMIC_RELAXED); }
 
+// Go's `fatal error: all goroutines are asleep - deadlock!` and dump, then who waits for whom.
+[[noreturn]] void die_all_asleep() noexcept;
 // Counts an event with no M to count it on.
 void count_shared(counter c, std::uint64_t n) noexcept;
 // Counts an event on mp's counters (or, with no M, on a shared block).

@@ -145,11 +145,7 @@ void sema::release(std::uint32_t n, bool handoff) {
   lock_.unlock();
   // The semaphore may be gone from here on.
   bool yield_to = handoff && woken != nullptr;
-  while (woken != nullptr) {
-    g* next = woken->link;
-    ready(woken);
-    woken = next;
-  }
+  ready_all_of(woken, [](g* gp) { return gp->link; }, [](g* gp) { return gp; });
   if (yield_to) gmp::yield();
 }
 
@@ -206,11 +202,7 @@ void notify_list::notify_all() {
   head_ = tail_ = nullptr;
   notify_.store(wait_.load(std::memory_order_seq_cst), std::memory_order_seq_cst);
   lock_.unlock();
-  while (w != nullptr) {
-    notify_waiter* next = w->next;  // before ready: the node dies when its waiter runs
-    ready(w->gp);
-    w = next;
-  }
+  ready_all_of(w, [](notify_waiter* n) { return n->next; }, [](notify_waiter* n) { return n->gp; });
 }
 
 void notify_list::check_invariants() {

@@ -34,6 +34,7 @@
 // design keeps the short calls on their thread and P for free.
 #include <string>
 
+#include "det.hpp"
 #include "fatal.hpp"
 #include "netpoll.hpp"
 #include "sched.hpp"
@@ -102,7 +103,7 @@ void after_blocking_exit(m* mp, g* gp) noexcept {
 void enter_blocking() noexcept {
   m* mp = tls_m;  // once, before any switch
   g* gp = mp ? mp->curg.load(std::memory_order_relaxed) : nullptr;
-  if (gp == nullptr || mp->blocking_depth++ > 0) return;
+  if (gp == nullptr || det_mode() || mp->blocking_depth++ > 0) return;  // deterministic mode: inline
   count(mp, counter::blocking_calls);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
   transition(gp, gstatus::running, gstatus::syscall);
@@ -117,7 +118,7 @@ void enter_blocking() noexcept {
 void exit_blocking() noexcept {
   m* mp = tls_m;  // once, before any switch
   g* gp = mp ? mp->curg.load(std::memory_order_relaxed) : nullptr;
-  if (gp == nullptr || --mp->blocking_depth > 0) return;
+  if (gp == nullptr || det_mode() || --mp->blocking_depth > 0) return;
   p* oldp = mp->oldp;
   mp->oldp = nullptr;
   mp->in_blocking.store(false, std::memory_order_relaxed);

@@ -155,6 +155,16 @@ int timers_run(p* pp, std::int64_t now) noexcept {
   }
 }
 
+void timers_take_due(p* pp, std::int64_t now, std::vector<due_timer>& out) {
+  spin_guard hold(pp->timers.lock);
+  auto& h = pp->timers.nodes;
+  while (!h.empty() && h[0]->when <= now) {
+    timer_node* t = h[0];
+    heap_remove(pp, t);
+    out.push_back(due_timer{t, t->seq.load(std::memory_order_relaxed), t->when, pp});
+  }
+}
+
 std::int64_t timers_earliest() noexcept {
   std::int64_t first = no_timer;
   for (p* pp : *sched.allp_view.load(std::memory_order_acquire)) {

@@ -72,6 +72,16 @@ std::size_t timers_count(p* pp) noexcept;
 bool timer_delete(timer_node* t) noexcept;
 // Fires pp's timers whose deadline is <= now; returns how many fired.
 int timers_run(p* pp, std::int64_t now) noexcept;
+// A timer taken off its heap to be fired by the caller: fire(t, seq, now).
+struct due_timer {
+  timer_node* t;
+  std::uint64_t seq;
+  std::int64_t when;
+  p* from;
+};
+// Takes pp's timers whose deadline is <= now off its heap, earliest first (deterministic
+// mode fires them in its own order).
+void timers_take_due(p* pp, std::int64_t now, std::vector<due_timer>& out);
 // The earliest deadline over all Ps (no_timer if none).
 std::int64_t timers_earliest() noexcept;
 // Moves every timer of from onto to (procresize, before from is destroyed).
