@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage();
   std::string s = argv[1];
 
+  if (s == "net_listen") {  // a listener: refused in deterministic mode
+    return gmp::run(opts(1), [] { gmp::net::listen_tcp("127.0.0.1", 0); });
+  }
   if (s == "exit_ok") {
     int rc = gmp::run(opts(2), [] {
       gmp::wait_group wg;
