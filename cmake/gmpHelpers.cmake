@@ -9,4 +9,5 @@
 # (CMAKE_CURRENT_LIST_DIR there is the caller's).
 include_guard(GLOBAL)
 
+include("${CMAKE_CURRENT_LIST_DIR}/gmp_fuzz.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/gmp_preemption.cmake")

@@ -137,7 +137,7 @@ void print(finding& f) {
   if (dies) {
     std::fflush(stdout);
     detail::monitor_final(2, detail::finding_summary(text));
-    _exit(2);
+    detail::exit_fatal(2);
   }
 }
 

@@ -63,6 +63,7 @@ struct det_state {
 
 det_state det;
 det_summary last_summary;
+std::unordered_map<std::uint32_t, std::uint32_t> last_op_on;  // object number -> op signature (coverage)
 m* det_m = nullptr;  // the M of deterministic runs, made once (it needs no thread of its own)
 
 void mix(std::uint64_t& h, std::uint64_t v) noexcept {
@@ -347,14 +348,42 @@ std::string describe(const event& e, std::uint64_t self) {
   return s;
 }
 
+// A goroutine's creation site, as a number (the same within one process).
+std::uint32_t site_signature(const g* gp) noexcept {
+  std::uint64_t h = 14695981039346656037ull;
+  mix(h, reinterpret_cast<std::uintptr_t>(gp->created_at.file));
+  mix(h, static_cast<std::uint64_t>(gp->created_at.line));
+  return static_cast<std::uint32_t>(h ^ (h >> 32));
+}
+
+std::uint32_t pair_feature(std::uint32_t first, std::uint32_t second) noexcept {
+  std::uint64_t h = 14695981039346656037ull;
+  mix(h, first);
+  mix(h, second);
+  return static_cast<std::uint32_t>(h ^ (h >> 32));
+}
+
+void cover_park(const g* gp, wait_reason reason, std::uint32_t object) noexcept {
+  std::uint32_t op = site_signature(gp) * 31 + static_cast<std::uint32_t>(reason);
+  try {
+    std::uint32_t& last = last_op_on[object];
+    det_coverage_hook(pair_feature(last, op));
+    last = op;
+  } catch (...) {
+  }
+}
+
 std::string schedule_text() { return det.source != nullptr ? det.source->describe() : "?"; }
 
 }  // namespace
+
+void (*det_coverage_hook)(std::uint32_t feature) noexcept = nullptr;
 
 void det_run(recording_source& source, int procs) noexcept {
   if (det_m == nullptr) det_m = make_det_m();
   m* mp = det_m;
   det = det_state{};
+  last_op_on.clear();
   det.source = &source;
   det.procs = procs;
   det.running.assign(static_cast<std::size_t>(procs), nullptr);
@@ -433,11 +462,13 @@ void det_note_park(g* gp, wait_reason reason, const void* object) noexcept {
   } catch (...) {
   }
   record(event{0, ev::park, gp->last_p.load(std::memory_order_relaxed), gp->id, 0, static_cast<std::uint32_t>(reason), number});
+  if (det_coverage_hook != nullptr) cover_park(gp, reason, number);
 }
 
 void det_note_ready(g* waker, g* gp) noexcept {
   std::uint64_t by = det.firing_timers || waker == nullptr ? 0 : waker->id;
   record(event{0, ev::ready, -1, gp->id, by, 0, 0});
+  if (det_coverage_hook != nullptr && by != 0) det_coverage_hook(pair_feature(site_signature(waker), ~site_signature(gp)));
 }
 
 void det_note_go(g* parent, g* child) noexcept {

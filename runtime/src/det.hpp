@@ -100,6 +100,11 @@ void det_note_ready(g* waker, g* gp) noexcept;
 void det_note_go(g* parent, g* child) noexcept;
 void det_note_exit(g* gp) noexcept;
 void det_note_decision(decision what, std::uint32_t n, std::uint32_t k) noexcept;
+// Interleaving coverage (the fuzz harness sets it): called with a feature of the schedule
+// for each park, the ordered pair of the last two operations on its object (by reason and
+// the creation site of the goroutine that did each), and for each wake-up, the pair of the
+// waker's and the woken goroutine's creation sites.
+extern void (*det_coverage_hook)(std::uint32_t feature) noexcept;
 // Prints the schedule, its hash and the trace to stderr.
 void det_print_trace() noexcept;
 // Prints the schedule and its hash, one line.

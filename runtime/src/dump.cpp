@@ -85,7 +85,7 @@ GMP_NO_SANITIZE_THREAD bool dumpable(g* gp, std::uint32_t gen) noexcept {
 
 [[noreturn]] void flush_and_exit(int code) noexcept {
   std::fflush(stdout);
-  _exit(code);
+  exit_fatal(code);
 }
 
 void sigquit(int) {

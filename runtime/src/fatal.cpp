@@ -23,13 +23,20 @@ void write_stderr(std::string_view s) noexcept {
   }
 }
 
+void (*fatal_exit_hook)(int code) noexcept = nullptr;
+
+void exit_fatal(int code) noexcept {
+  if (det_mode()) det_print_trace();
+  if (fatal_exit_hook != nullptr) fatal_exit_hook(code);
+  _exit(code);
+}
+
 void fatal(std::string_view msg) noexcept { fatal_dump_then(msg, nullptr); }
 
 namespace {
 
 // The journal and the monitor's clients hear of a fatal error before the process dies.
 void report_fatal(finding_kind kind, std::string_view text) noexcept {
-  if (det_mode()) det_print_trace();
   record_finding(kind, text);
   monitor_final(2, finding_summary(text));
 }
@@ -44,7 +51,7 @@ void fatal_dump_then(std::string_view msg, void (*then)()) noexcept {
   if (then != nullptr) then();
   std::fflush(stdout);
   report_fatal(finding_kind::fatal, "fatal error: " + std::string(msg));
-  _exit(2);
+  exit_fatal(2);
 }
 
 void fatal_nodump(std::string_view msg) noexcept {
@@ -53,7 +60,7 @@ void fatal_nodump(std::string_view msg) noexcept {
   write_stderr("\n");
   std::fflush(stdout);
   report_fatal(finding_kind::fatal, "fatal error: " + std::string(msg));
-  _exit(2);
+  exit_fatal(2);
 }
 
 void fatal_panic(std::string_view text) noexcept { report_fatal(finding_kind::panic, text); }

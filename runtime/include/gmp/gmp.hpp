@@ -3,6 +3,7 @@
 
 #include "gmp/atomic.hpp"
 #include "gmp/chan.hpp"
+#include "gmp/fuzz.hpp"
 #include "gmp/local.hpp"
 #include "gmp/names.hpp"
 #include "gmp/net.hpp"
