@@ -298,3 +298,27 @@ TEST_CASE("PCT: the highest-priority candidate runs, and a change point demotes 
   CHECK(changed.pick(c.data(), 3, 2) == after);
   CHECK(unchanged.pick(c.data(), 3, 3) == top);
 }
+
+namespace {
+std::set<std::uint32_t>* features_seen = nullptr;
+void collect_feature(std::uint32_t f) noexcept { features_seen->insert(f); }
+}  // namespace
+
+TEST_CASE("interleaving coverage: the features follow the schedule, the same for the same one", "[det][fuzz]") {
+  int procs = GENERATE(1, 4);
+  std::set<std::set<std::uint32_t>> distinct;
+  for (std::uint64_t seed = 1; seed <= 8; seed++) {
+    std::set<std::uint32_t> a, b;
+    gmp::detail::det_coverage_hook = collect_feature;
+    random_source first(seed), second(seed);
+    features_seen = &a;
+    run_with(first, procs, workload);
+    features_seen = &b;
+    run_with(second, procs, workload);
+    gmp::detail::det_coverage_hook = nullptr;
+    CHECK(!a.empty());
+    CHECK(a == b);
+    distinct.insert(a);
+  }
+  CHECK(distinct.size() > 1);  // other interleavings, other features
+}

@@ -417,6 +417,7 @@ class analysis {
         } else {
           owned_[j].push_back(c);
           handle_owners_[c].push_back(j);
+          scanned_for_.push_back({h, sizeof(void*), c, j});  // a reference to the handle reaches c too
         }
       }
     }
@@ -435,7 +436,7 @@ class analysis {
     nodes_[i].deps.push_back(j);
     if (modelled_.insert(obj).second) {
       owned_[j].push_back(obj);
-      scanned_for_.push_back(obj);
+      scanned_for_.push_back({obj, 64, obj, none});
     }
   }
 
@@ -461,7 +462,11 @@ class analysis {
     o.waiters.clear();
   }
 
-  // Pointers into the wait_groups and conds waited on, from i's stack (from its saved registers up).
+  // Pointers from i's stack (from its saved registers up) into the wait_groups and conds waited
+  // on, and into the stack-held handles of the channels waited on (a closure that captured a
+  // channel by reference): each reaches its target. Not counted: a pointer into a handle on the
+  // stack of a goroutine that i created (`go` leaves the address of the new goroutine's closure,
+  // whose first member may be a handle, in its creator's frames). scanned_for_ is sorted by address.
   GMP_NO_SANITIZE_THREAD GMP_NO_SANITIZE_ADDRESS void scan_stack(std::size_t i) {
     if (scanned_for_.empty()) return;
     g* gp = nodes_[i].gp;
@@ -470,14 +475,23 @@ class analysis {
     auto hi = reinterpret_cast<std::uintptr_t>(gp);
     for (std::uintptr_t p = (lo + 7) & ~std::uintptr_t(7); p + 8 <= hi; p += 8) {
       std::uintptr_t word = *reinterpret_cast<const std::uintptr_t*>(p);
-      for (const void* obj : scanned_for_) {
-        auto o = reinterpret_cast<std::uintptr_t>(obj);
-        if (word >= o && word < o + 64) reach(obj);
+      auto it = std::upper_bound(scanned_for_.begin(), scanned_for_.end(), word,
+                                 [](std::uintptr_t w, const scanned& s) { return w < s.lo; });
+      while (it != scanned_for_.begin()) {
+        --it;
+        if (word - it->lo >= max_scanned_size) break;  // every earlier range starts further away
+        if (word < it->lo + it->size && !created_by(it->owner, i)) reach(it->target);
       }
     }
   }
 
+  // Whether the goroutine of node child (none: no goroutine) was created by that of node parent.
+  bool created_by(std::size_t child, std::size_t parent) const {
+    return child != none && nodes_[child].gp->parent_id == nodes_[parent].gp->id;
+  }
+
   void drain() {
+    std::sort(scanned_for_.begin(), scanned_for_.end(), [](const scanned& a, const scanned& b) { return a.lo < b.lo; });
     for (auto& [obj, o] : objects_) {
       if (o.reachable) reach(obj);
     }
@@ -506,7 +520,16 @@ class analysis {
   std::unordered_map<std::size_t, std::vector<const void*>> owned_;
   std::unordered_map<std::size_t, std::vector<std::size_t>> releasers_;
   std::unordered_map<const g*, std::size_t> by_g_;
-  std::vector<const void*> scanned_for_;
+  struct scanned {
+    scanned(const void* at, std::size_t n, const void* to, std::size_t on)
+        : lo(reinterpret_cast<std::uintptr_t>(at)), size(n), target(to), owner(on) {}
+    std::uintptr_t lo;
+    std::size_t size;
+    const void* target;  // what a pointer into [lo, lo + size) reaches
+    std::size_t owner;   // the node whose stack holds a handle, or none
+  };
+  static constexpr std::size_t max_scanned_size = 64;
+  std::vector<scanned> scanned_for_;
   std::vector<std::size_t> work_;
 };
 

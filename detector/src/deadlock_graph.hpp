@@ -23,8 +23,9 @@
 //      goroutine of the run, each channel's handle owners, each lock's
 //      holders, the stack ranges; mark the live set with a work list
 //      (a goroutine's liveness reaches the channels whose handles are on its
-//      stack, the locks it holds, the wait_groups and conds that lie on its
-//      stack or that a word of its stack points into). The rest is dead:
+//      stack or that a word of its stack points at: a closure that captured
+//      the handle by reference; the locks it holds; the wait_groups and conds
+//      that lie on its stack or that a word of its stack points into). The rest is dead:
 //      dead goroutines that wait for each other through a lock form a
 //      deadlock (one report per strongly connected component); the others
 //      are leaks (one report each).

@@ -313,6 +313,7 @@ const char* decision_text(std::uint32_t d) noexcept {
     case decision::overflow_order: return "overflow order";
     case decision::timer_order: return "timer order";
     case decision::wake_order: return "wake order";
+    case decision::user_choice: return "gmp::fuzz::choose";
     case decision::kinds: break;
   }
   return "?";

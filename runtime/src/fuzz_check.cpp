@@ -2,6 +2,7 @@
 #include "gmp/fuzz.hpp"
 
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,13 @@ void check(bool cond, std::string_view msg, const char* file, int line) {
                        std::to_string(detail::this_g() != nullptr ? detail::this_g()->id : 0) + "\n");
   detail::record_finding(detail::finding_kind::fatal, text);
   detail::exit_fatal(2);
+}
+
+std::uint32_t choose(std::uint32_t n) {
+  if (n < 2) return 0;
+  if (detail::det_mode()) return detail::choose(detail::decision::user_choice, n);
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  return static_cast<std::uint32_t>(gen() % n);
 }
 
 registration::registration(const target& t) noexcept {

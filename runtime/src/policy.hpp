@@ -28,6 +28,7 @@ enum class decision : std::uint8_t {
   overflow_order,  // GMP_RACE=1: where Gs moved to the global queue go among the first k+1
   timer_order,   // deterministic mode: where timer k of one deadline fires among the first k+1
   wake_order,    // deterministic mode: where waiter k of a close or broadcast is woken among the first k+1
+  user_choice,   // gmp::fuzz::choose: a choice the program leaves to the schedule
   kinds
 };
 

@@ -2,6 +2,8 @@
 // goroutine lives of race_edges.hpp and gmp/race.hpp, handed to detector/src/race.hpp.
 #include "race_edges.hpp"
 
+#include "det.hpp"
+#include "preempt.hpp"
 #include "race.hpp"
 #include "sched.hpp"
 
@@ -45,6 +47,7 @@ void race_handoff(g* other) noexcept { race::handoff(race_of(nullptr), other->ra
 void race_sync_free(const void* addr) noexcept { race::free_sync(addr); }
 
 void race_access(const void* addr, std::size_t size, bool write) noexcept {
+  if (det_mode()) preempt_check();  // deterministic mode: a tracked access is a scheduling point
   race::goroutine* r = race_of(nullptr);
   if (r == nullptr) return;  // outside any goroutine: nothing to order it against
   if (write) {

@@ -45,6 +45,23 @@ DL_SCENARIO(slow_consumer) {
   wg.wait();
 }
 
+// ---- captured_by_reference: the producer's closure holds a reference to main's handle -------
+// (the idiomatic [&] capture: the only handle is on main's stack, which waits on it, but the
+// sleeping producer reaches it through the reference on its own stack)
+
+DL_SCENARIO(captured_by_reference) {
+  gmp::chan<int> result(0);
+  gmp::wait_group wg;
+  wg.add(1);
+  gmp::go([&] {
+    gmp::sleep(200ms);
+    result.send(42);
+    wg.done();
+  });
+  say("result %d\n", *result.recv());
+  wg.wait();
+}
+
 // ---- heap_vector_handles: each inbox's only other handle lives in a heap vector ------------
 
 struct router {

@@ -711,7 +711,7 @@ void check_twin(const std::string& name) { twin_silent(name, GENERATE("1", "2", 
 
 const std::vector<std::string>& twins() {
   static const std::vector<std::string> t = {
-      "slow_consumer", "heap_vector_handles",     "shared_state_handles", "worker_pool_idle",
+      "slow_consumer", "captured_by_reference", "heap_vector_handles",     "shared_state_handles", "worker_pool_idle",
       "ordered_locks", "gate_locked_abba",        "rwmutex_readers_writers", "cond_predicate",
       "select_timer",  "cross_goroutine_unlock",  "cross_goroutine_unlock_waiting", "pipeline_close",
   };
@@ -890,6 +890,10 @@ TEST_CASE("deadlock kernels: a 600 ms wait is not long by default (GMP_DEADLOCK_
 
 TEST_CASE("deadlock twins: slow_consumer: a receive that waits 1.6 s for a sleeping producer", "[deadlock][twin]") {
   check_twin("slow_consumer");
+}
+
+TEST_CASE("deadlock twins: captured_by_reference: a sleeper reaches main's handle through a [&] capture", "[deadlock][twin]") {
+  check_twin("captured_by_reference");
 }
 
 TEST_CASE("deadlock twins: heap_vector_handles: the other handles live in a heap vector", "[deadlock][twin]") {

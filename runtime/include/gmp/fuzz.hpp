@@ -11,6 +11,7 @@
 // schedule is saved and the binary run on that file replays it and prints the trace.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 namespace gmp::fuzz {
@@ -18,6 +19,10 @@ namespace gmp::fuzz {
 // Fails the run when cond is false: prints msg, where, and (in deterministic mode) the schedule
 // trace, then exits 2; under the fuzz harness it saves the schedule and aborts instead.
 void check(bool cond, std::string_view msg, const char* file = __builtin_FILE(), int line = __builtin_LINE());
+
+// A number in [0, n) (n >= 1): in deterministic mode a decision of the schedule (so a fuzzer
+// explores it and a replay repeats it), otherwise uniform from a random seed per thread.
+std::uint32_t choose(std::uint32_t n);
 
 // One GMP_FUZZ_TARGET's body and where it was defined.
 struct target {
