@@ -20,6 +20,7 @@
 
 #include "det.hpp"
 #include "sched_source.hpp"
+#include "spin.hpp"
 #include "support.hpp"
 
 using namespace std::chrono_literals;
@@ -321,4 +322,17 @@ TEST_CASE("interleaving coverage: the features follow the schedule, the same for
     distinct.insert(a);
   }
   CHECK(distinct.size() > 1);  // other interleavings, other features
+}
+
+TEST_CASE("function entries built with gmp_enable_preemption are scheduling points", "[det][preempt]") {
+  int procs = GENERATE(1, 2);
+  random_source src(3);
+  auto wall = std::chrono::steady_clock::now();
+  run_with(src, procs, [](std::vector<int>&) {
+    std::atomic<bool> stop{false};
+    gmp::go([&] { stop = true; });
+    // Never parks: only a switch at one of its function entries lets the other goroutine run.
+    gmp_test::spin_instrumented(stop, std::chrono::steady_clock::now() + 30s);
+  });
+  CHECK(std::chrono::steady_clock::now() - wall < 15s);
 }
