@@ -16,7 +16,9 @@
 // Forwarding: SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to gmp-debug are sent
 // to the program. When the program shares gmp-debug's process group, a
 // signal the terminal generated (Ctrl-C: si_code SI_KERNEL) already reached
-// the program too and is not sent a second time.
+// the program too and is not sent a second time. Every such signal is also
+// remembered, even with no program running, so that --runs stops after the run
+// it arrived in (received_signal).
 //
 // Rejected: posix_spawn (no PDEATHSIG, no portable setpgid + dup2 error
 // reporting); signalfd (needs every thread to block the signals, including
@@ -57,6 +59,9 @@ bool wait_child_for(pid_t pid, int timeout_ms, int* status);
 // Tells the forwarding handler the child is gone (no signal goes to a reused pid).
 void forget_child();
 
+// The last of the forwarded signals gmp-debug received, or 0.
+int received_signal();
+
 // How a wait status ended.
 struct child_outcome {
   std::optional<int> code;    // exit code
@@ -67,6 +72,9 @@ child_outcome outcome_of(int wait_status);
 
 // "exited 3", "killed by signal 9 (SIGKILL)".
 std::string describe(const child_outcome& o);
+
+// "signal 9 (SIGKILL)".
+std::string signal_name(int sig);
 
 // The environment for the program: base (KEY=VALUE entries) with each of set
 // replacing any entry of the same key.

@@ -8,7 +8,8 @@
 // options (command line), program (finding PROGRAM, the gmp link check),
 // workspace (private directory), child (spawn, signals, reaping),
 // monitor_recording (--record), top_mode (--top), report (findings, exit
-// code, summary, JSON), session (the steps in order).
+// code, summary, JSON), explore (--runs, --seed, --replay: GMP_SCHED),
+// session (the steps in order).
 #include "options.hpp"
 #include "session.hpp"
 

@@ -12,6 +12,7 @@
 // help text and the error messages for free).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,13 @@ struct options {
   std::string record;                // --record: the monitor's frames (a recording)
   std::string socket;                // --socket: serve the monitor here instead of the private directory
   int interval_ms = 250;             // --interval: subscription interval for --record and --top
+  // Deterministic mode (GMP_SCHED; explore.hpp). Checked: --replay goes with none of the
+  // others, --schedule and --pct-depth need --seed or --runs, --top does not go with --runs.
+  std::uint64_t runs = 0;             // --runs: up to N runs, one per seed (0: not given)
+  std::optional<std::uint64_t> seed;  // --seed: the seed of the one run, or the first of --runs
+  std::string schedule = "random";    // --schedule: random or pct
+  int pct_depth = 3;                  // --pct-depth: PCT's DEPTH, 1..64
+  std::string replay;                 // --replay: run once under GMP_SCHED=replay:FILE
 };
 
 struct parse_result {

@@ -25,6 +25,27 @@ constexpr kind_noun nouns[] = {
     {"long-wait", "long lock wait", "long lock waits"},
 };
 
+// The kinds that decide the exit code, first match wins (report.hpp).
+struct deciding_kind {
+  const char* kind;
+  int exit_code;
+  const char* phrase;
+};
+constexpr deciding_kind deciding[] = {
+    {"deadlock", 2, "a deadlock"}, {"lock-order", 2, "a lock-order inversion"},
+    {"fatal", 2, "a fatal error"}, {"panic", 2, "a panic"},
+    {"race", 66, "a data race"},   {"leak", 3, "a goroutine leak"},
+};
+
+const deciding_kind* first_deciding(const findings& f) {
+  for (const deciding_kind& d : deciding) {
+    if (f.count(d.kind) > 0) return &d;
+  }
+  return nullptr;
+}
+
+nlohmann::json string_or_null(const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); }
+
 bool is_finding(const nlohmann::json& j) {
   return j.is_object() && j.contains("kind") && j["kind"].is_string();
 }
@@ -63,14 +84,15 @@ findings read_findings(const std::string& path) {
 }
 
 int debug_exit_code(const child_outcome& o, const findings& f) {
-  for (const char* k : {"deadlock", "lock-order", "fatal", "panic"}) {
-    if (f.count(k) > 0) return 2;
-  }
-  if (f.count("race") > 0) return 66;
-  if (f.count("leak") > 0) return 3;
+  if (const deciding_kind* d = first_deciding(f)) return d->exit_code;
   if (o.code) return *o.code;
   if (o.signal) return 128 + *o.signal;
   return 1;
+}
+
+std::string deciding_finding(const findings& f) {
+  const deciding_kind* d = first_deciding(f);
+  return d != nullptr ? d->phrase : "";
 }
 
 std::string findings_summary(const findings& f) {
@@ -112,8 +134,9 @@ nlohmann::json json_document(const run_facts& r, const findings& f) {
       {"findings", f.items},
   };
   if (f.bad_lines > 0) doc["unreadable_findings"] = f.bad_lines;
-  doc["log"] = r.log.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.log);
-  doc["recording"] = r.recording.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.recording);
+  doc["log"] = string_or_null(r.log);
+  doc["recording"] = string_or_null(r.recording);
+  doc["schedule"] = string_or_null(r.schedule);
   return doc;
 }
 

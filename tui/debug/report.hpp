@@ -44,6 +44,10 @@ findings parse_findings(const std::string& text);
 // gmp-debug's exit code for a run.
 int debug_exit_code(const child_outcome& o, const findings& f);
 
+// The finding that decides the exit code, with its article ("a data race"), or "" when
+// the exit code is the program's.
+std::string deciding_finding(const findings& f);
+
 // "1 data race, 2 goroutine leaks", or "no findings".
 std::string findings_summary(const findings& f);
 
@@ -58,6 +62,7 @@ struct run_facts {
   int exit_code = 0;      // gmp-debug's
   std::string log;        // "" when the output was not redirected
   std::string recording;  // "" without --record
+  std::string schedule;   // the program's GMP_SCHED, "" when it had none
 };
 
 // The --json document (docs/gmp-debug.md, "JSON output").

@@ -1,5 +1,5 @@
-// targets.cpp: gmp_debug_target MODE, the programs test_gmp_debug.cpp runs under
-// gmp-debug. Each mode has one known outcome:
+// targets.cpp: gmp_debug_target MODE, the programs test_gmp_debug.cpp and
+// test_gmp_debug_schedules.cpp run under gmp-debug. Each mode has one known outcome:
 //
 //   clean      goroutines and a wait_group; exits 0
 //   exit7      clean, then exits 7
@@ -9,6 +9,10 @@
 //   asleep     every goroutine blocks on a channel: Go's fatal all-asleep error (2)
 //   leak       a goroutine receives on a channel only it holds; main returns (3)
 //   panic      an unrecovered gmp::panic in a goroutine (2)
+//   order      two goroutines check, then update, a mutex-guarded balance in two
+//              critical sections; when both check first an update is lost and it
+//              exits 9. Order-dependent and invisible to the detectors: under
+//              GMP_SCHED about one schedule in five loses it (--runs)
 //   sleep MS   goroutines that sleep and talk for MS milliseconds; exits 0 (recordings)
 //   wait       prints "ready pid=N" and sleeps until killed (signal forwarding)
 //   early      exits 0 before gmp::run, so no monitor is ever started
@@ -16,7 +20,7 @@
 //   kill9      clean, then kills itself with SIGKILL
 //   echo ARGS  prints its arguments, one per line, then exits 0
 //
-// The bugs are forced, not left to the schedule: happens-before race
+// But for `order`, the bugs are forced, not left to the schedule: happens-before race
 // detection reports the race in every interleaving, and the deadlock's
 // channels make both locks held before either second lock is tried.
 #include <gmp/gmp.hpp>
@@ -135,6 +139,34 @@ int panic() {
   });
 }
 
+// Two goroutines each take one unit from a mutex-guarded balance in two critical
+// sections (check, then act): when both check before either acts, one update is lost.
+// The mutex orders every access, so no race is reported: only the schedule shows it.
+int lost_update() {
+  long balance = 2;
+  gmp::mutex mu;
+  int code = gmp::run([&] {
+    gmp::wait_group wg;
+    for (int i = 0; i < 2; i++) {
+      wg.add(1);
+      gmp::go([&] {
+        mu.lock();
+        long seen = balance;
+        mu.unlock();
+        gmp::preempt_point();  // the window: under GMP_SCHED a schedule decides who runs next
+        mu.lock();
+        balance = seen - 1;
+        mu.unlock();
+        wg.done();
+      });
+    }
+    wg.wait();
+  });
+  if (code != 0) return code;
+  std::printf("balance %ld\n", balance);
+  return balance == 0 ? 0 : 9;
+}
+
 int sleeper(int ms) {
   return gmp::run([ms] {
     gmp::chan<int> ticks(0);
@@ -167,7 +199,7 @@ int print_env() {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: gmp_debug_target clean|exit7|race|deadlock|asleep|leak|panic|sleep MS|wait|early|env|kill9|echo ...\n");
+  std::fprintf(stderr, "usage: gmp_debug_target clean|exit7|race|deadlock|asleep|leak|panic|order|sleep MS|wait|early|env|kill9|echo ...\n");
   return 64;
 }
 
@@ -183,6 +215,7 @@ int main(int argc, char** argv) {
   if (mode == "asleep") return asleep();
   if (mode == "leak") return leak();
   if (mode == "panic") return panic();
+  if (mode == "order") return lost_update();
   if (mode == "sleep" && argc > 2) return sleeper(std::atoi(argv[2]));
   if (mode == "wait") return wait_forever();
   if (mode == "early") return 0;
