@@ -8,8 +8,9 @@
 // - say(...): printf + fflush (a fatal report ends the process: stdout must be out by then).
 // - note_goid(role) prints `goid_<role>=N`, note_addr(name, p) prints `addr_<name>=0x...` in the
 //   reports' 0x%012x format: the tests compare them with the ids and addresses a report names.
-// - coin(): a fair coin from the OS's entropy, for the kernels whose bug needs an interleaving
-//   (each run draws its own schedule of yields).
+// - coin(): a fair coin, for the kernels whose bug needs an interleaving: gmp::fuzz::choose(2),
+//   so a plain run draws it at random (each run its own schedule of yields) and a deterministic
+//   run (GMP_SCHED, a fuzz target) takes it from the schedule, which a replay repeats.
 // - wait_or_give_up(c, d, n): the main goroutine receives n values from c or gives up after d
 //   (a pending timer: the program is never all asleep while it waits, so a finding is the
 //   partial checks').
@@ -25,7 +26,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <random>
 
 #if defined(__clang__)
 #define DL_FN __attribute__((noinline))
@@ -45,10 +45,7 @@ inline void note_addr(const char* name, const void* p) {
   say("addr_%s=0x%012llx\n", name, static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(p)));
 }
 
-inline bool coin() {
-  thread_local std::minstd_rand gen{std::random_device{}()};
-  return (gen() & 1) != 0;
-}
+inline bool coin() { return gmp::fuzz::choose(2) != 0; }
 
 // Receives n values from c, or gives up when d has passed since the call; says which.
 template <class T>
