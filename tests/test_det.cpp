@@ -300,6 +300,46 @@ TEST_CASE("PCT: the highest-priority candidate runs, and a change point demotes 
   CHECK(unchanged.pick(c.data(), 3, 3) == top);
 }
 
+TEST_CASE("PCT: a goroutine that yields drops below every other, the latest yielder lowest", "[det]") {
+  using gmp::detail::candidate;
+  std::vector<candidate> c(3);
+  for (std::size_t i = 0; i < c.size(); i++) c[i].goid = i + 1;
+  pct_source pct(5, 1, 100);  // depth 1: no change point
+  std::uint32_t top = pct.pick(c.data(), 3, 1);
+  pct.yielded(c[top].goid);
+  std::uint32_t second = pct.pick(c.data(), 3, 2);
+  CHECK(second != top);
+  pct.yielded(c[second].goid);
+  std::uint32_t third = pct.pick(c.data(), 3, 3);
+  CHECK(third != top);
+  CHECK(third != second);
+  pct.yielded(c[third].goid);
+  CHECK(pct.pick(c.data(), 3, 4) == top);  // the earliest yielder is now the highest of the three
+}
+
+TEST_CASE("PCT: a goroutine spinning on yield lets the one it waits for run (every seed ends)", "[det]") {
+  int procs = GENERATE(1, 2, 4);
+  for (std::uint64_t seed = 1; seed <= 300; seed++) {
+    pct_source pct(seed, 3, 100);
+    pct.limit_steps(100'000);  // without the demotion, some seeds spin until this fatal limit
+    outcome o = run_with(pct, procs, [](std::vector<int>& order) {
+      gmp::atomic<bool> stop{false};
+      gmp::chan<int> exited(0);
+      gmp::go([&] {
+        while (!stop.load()) gmp::yield();  // a poller: outranking main would starve it forever
+        exited.send(1);
+      });
+      for (int i = 0; i < 5; i++) gmp::yield();
+      stop.store(true);
+      order.push_back(exited.recv().value_or(0));
+    });
+    INFO("seed " << seed);
+    CHECK(o.code == 0);
+    CHECK(o.order == std::vector<int>{1});
+    CHECK(o.summary.steps < 1000);
+  }
+}
+
 namespace {
 std::set<std::uint32_t>* features_seen = nullptr;
 void collect_feature(std::uint32_t f) noexcept { features_seen->insert(f); }

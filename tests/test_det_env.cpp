@@ -80,3 +80,15 @@ TEST_CASE("GMP_SCHED: bad values and the netpoller fail with clear messages", "[
   CHECK(net.exited_with(2));
   CHECK(net.err.find("the netpoller is not available in deterministic mode (GMP_SCHED)") != std::string::npos);
 }
+
+TEST_CASE("deterministic mode: a run past its step limit ends as a fatal error with the trace", "[det][env]") {
+  child_options o;
+  o.timeout_s = 60;
+  auto r = run_crasher({"det_step_limit"}, o);
+  INFO(child_report(r));
+  CHECK(r.exited_with(2));
+  CHECK(r.err.find("fatal error: gmp: deterministic mode: no end after 1000 scheduling steps (a livelock, or a "
+                   "spin-wait that this schedule starves)") != std::string::npos);
+  CHECK(summary_of(r.err).find("gmp: schedule random:1, GOMAXPROCS 2, 1001 steps") == 0);
+  CHECK(r.err.find("goroutine 1, last ") != std::string::npos);
+}

@@ -1,14 +1,18 @@
 // harness.cpp: one execution of a fuzz target under a schedule (protocol in harness.hpp).
 #include "harness.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "det.hpp"
+#include "env.hpp"
 #include "fatal.hpp"
 
 namespace gmp::fuzz::harness {
 namespace {
+
+constexpr std::uint64_t step_limit = 1'000'000;  // far above any target's run: ~1 s of steps
 
 const target* the_target = nullptr;
 int the_procs = 2;
@@ -29,22 +33,13 @@ const target* pick_target() {
   detail::fatal_nodump("gmp::fuzz: GMP_FUZZ_TARGET_NAME=" + std::string(wanted) + ": no such target in this program");
 }
 
-int procs_from_env() {
-  const char* v = std::getenv("GMP_MAXPROCS");
-  if (v == nullptr || *v == '\0') return 2;
-  char* end = nullptr;
-  long n = std::strtol(v, &end, 10);
-  if (*end != '\0' || n < 1 || n > 1024) detail::fatal_nodump("GMP_MAXPROCS=" + std::string(v) + ": want a whole number from 1 to 1024");
-  return static_cast<int>(n);
-}
-
 }  // namespace
 
 void prepare(void (*on_fatal)(int code) noexcept) {
   ::setenv("GMP_RACE", "1", 0);
   ::setenv("GMP_DEADLOCK", "1", 0);
   the_target = pick_target();
-  the_procs = procs_from_env();
+  the_procs = detail::env().maxprocs_set ? detail::env().maxprocs : 2;
   detail::fatal_exit_hook = on_fatal;
 }
 
@@ -54,6 +49,7 @@ int procs() noexcept { return the_procs; }
 
 int execute(detail::recording_source& source) {
   running = &source;
+  if (source.step_limit() == 0) source.limit_steps(step_limit);
   return detail::run_deterministic(gmp::options{the_procs, 0}, source, [] { the_target->body(); });
 }
 

@@ -5,8 +5,10 @@
 //   1. prepare() once: race and deadlock detection on unless the environment says otherwise
 //      (GMP_RACE, GMP_DEADLOCK), the target chosen (the program's only one, or the one named by
 //      GMP_FUZZ_TARGET_NAME), GOMAXPROCS from GMP_MAXPROCS, else 2.
-//   2. execute(source): gmp::run of the body with every decision from source. The oracles:
-//      a nonzero exit code (66 race, 2 deadlock, 3 leak) after the run; a fatal error, a panic,
+//   2. execute(source): gmp::run of the body with every decision from source, at most a million
+//      scheduling steps unless the source sets its own limit. The oracles:
+//      a nonzero exit code (66 race, 2 deadlock, 3 leak) after the run; a fatal error (the step
+//      limit's included: a livelock, or a spin-wait the schedule starves), a panic,
 //      a fatal finding or a failed gmp::fuzz::check during it (the runtime ends the process
 //      through exit_fatal, which calls the on_fatal handler given to prepare()).
 //   3. On a failure the trace is printed (the runtime prints it itself on a fatal exit).

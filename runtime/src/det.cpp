@@ -58,6 +58,7 @@ struct det_state {
   bool main_exited = false;
   bool firing_timers = false;  // wake-ups come from timers, not from the current G
   std::uint64_t steps = 0;
+  std::uint64_t step_limit = 0;  // source->step_limit()
   trace_state trace;
 };
 
@@ -179,7 +180,10 @@ void take_off_queue(g* gp) noexcept {
 
 // Protocol step 3: the index of the candidate that runs the next step.
 std::uint32_t decide_step() noexcept {
-  det.steps++;
+  if (++det.steps > det.step_limit && det.step_limit != 0) {
+    fatal("gmp: deterministic mode: no end after " + std::to_string(det.step_limit) +
+          " scheduling steps (a livelock, or a spin-wait that this schedule starves)");
+  }
   auto n = static_cast<std::uint32_t>(det.cands.size());
   if (n < 2) return 0;
   std::uint32_t k = det.source->pick(det.cands.data(), n, det.steps) % n;
@@ -386,6 +390,7 @@ void det_run(recording_source& source, int procs) noexcept {
   det = det_state{};
   last_op_on.clear();
   det.source = &source;
+  det.step_limit = source.step_limit();
   det.procs = procs;
   det.running.assign(static_cast<std::size_t>(procs), nullptr);
   virtual_now.store(virtual_epoch_ns, std::memory_order_relaxed);
@@ -421,6 +426,7 @@ void det_switch_out(m* mp, g* cur, void (*after)(m*, g*), bool final) noexcept {
 void det_yield(m* mp, g* cur) noexcept {
   p* own = mp->cur_p.load(std::memory_order_relaxed);
   record(event{0, ev::yield, own->id, cur->id, 0, 0, 0});
+  det.source->yielded(cur->id);
   transition(cur, gstatus::running, gstatus::runnable);
   det.running[static_cast<std::size_t>(own->id)] = nullptr;
   runq_put(own, cur, false);

@@ -74,6 +74,7 @@ env_settings parse() {
       warn("GMP_MAXPROCS", v, "not a positive whole number");
     } else {
       e.maxprocs = n > max_procs ? max_procs : static_cast<int>(n);
+      e.maxprocs_set = true;
     }
   }
   if (const char* v = std::getenv("GMP_STACK_SIZE"); v != nullptr && *v != '\0') {

@@ -10,6 +10,7 @@ constexpr int max_procs = 1024;
 
 struct env_settings {
   int maxprocs;            // GMP_MAXPROCS, else the CPU count
+  bool maxprocs_set;       // GMP_MAXPROCS gave maxprocs
   std::size_t stack_size;  // GMP_STACK_SIZE (bytes, K/M/G suffix), else 256 KiB
   int schedtrace_ms;       // GMP_DEBUG=schedtrace=MS (0: off)
   bool scheddetail;        // GMP_DEBUG=...,scheddetail=1

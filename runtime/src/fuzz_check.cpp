@@ -23,8 +23,9 @@ std::vector<target>& registry() {
 void check(bool cond, std::string_view msg, const char* file, int line) {
   if (cond) return;
   std::string text = "gmp::fuzz::check failed: " + std::string(msg);
+  const detail::g* gp = detail::this_g();
   detail::write_stderr(text + "\n\tat " + std::string(file) + ":" + std::to_string(line) + " in goroutine " +
-                       std::to_string(detail::this_g() != nullptr ? detail::this_g()->id : 0) + "\n");
+                       std::to_string(gp != nullptr ? gp->id : 0) + "\n");
   detail::record_finding(detail::finding_kind::fatal, text);
   detail::exit_fatal(2);
 }

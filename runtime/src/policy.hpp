@@ -47,6 +47,8 @@ class decision_source {
   virtual std::uint32_t choose(decision what, std::uint32_t n) noexcept = 0;
   // The candidate that runs step `step` (n >= 2; c[0] is the G that runs on if nothing switches).
   virtual std::uint32_t pick(const candidate* c, std::uint32_t n, std::uint64_t step) noexcept = 0;
+  // Goroutine `goid` gave up its turn (gmp::yield): a priority-based source lets everyone else go first.
+  virtual void yielded(std::uint64_t goid) noexcept { static_cast<void>(goid); }
   // How to get this schedule again ("random:42", "replay:FILE", ...).
   virtual std::string describe() const = 0;
 };

@@ -88,11 +88,16 @@ pct_source::pct_source(std::uint64_t seed, std::uint32_t depth, std::uint64_t st
 
 std::uint64_t pct_source::next() noexcept { return splitmix(state_); }
 
-// Initial priorities lie above every change point's (depth_ and below).
-std::uint64_t pct_source::priority(std::uint64_t goid) {
+// Three bands, highest first: initial priorities (random), change points' (change_band + i + 1),
+// yielders' (below yield_band, the latest yielder lowest). 0: not seen yet.
+constexpr std::uint64_t initial_band = std::uint64_t(1) << 62;
+constexpr std::uint64_t change_band = std::uint64_t(1) << 61;
+constexpr std::uint64_t yield_band = std::uint64_t(1) << 60;
+
+std::uint64_t& pct_source::priority(std::uint64_t goid) {
   if (goid >= priorities_.size()) priorities_.resize(goid + 1, 0);
   std::uint64_t& pr = priorities_[goid];
-  if (pr == 0) pr = depth_ + 1 + (next() >> 1);
+  if (pr == 0) pr = initial_band + (next() >> 2);
   return pr;
 }
 
@@ -105,21 +110,32 @@ std::uint32_t pct_source::choose(decision, std::uint32_t n) noexcept {
 std::uint32_t pct_source::pick(const candidate* c, std::uint32_t n, std::uint64_t step) noexcept {
   auto best = [&] {
     std::uint32_t b = 0;
+    std::uint64_t top = priority(c[0].goid);
     for (std::uint32_t i = 1; i < n; i++) {
-      if (priority(c[i].goid) > priority(c[b].goid)) b = i;
+      if (std::uint64_t pr = priority(c[i].goid); pr > top) b = i, top = pr;
     }
     return b;
   };
   std::uint32_t k = best();
-  // A change point at this step: the goroutine about to run drops to priority i + 1.
+  // A change point at this step: the goroutine about to run drops to change point i's priority.
   for (std::size_t i = 0; i < change_steps_.size(); i++) {
     if (change_steps_[i] == step) {
-      priorities_[c[k].goid] = i + 1;
+      priority(c[k].goid) = change_band + i + 1;
       k = best();
     }
   }
   note(k, n);
   return k;
+}
+
+// A goroutine that yields waits for something another one must do (a spin on gmp::yield): under
+// its old priority it could outrank that one forever. As in Coyote, it drops below everyone.
+void pct_source::yielded(std::uint64_t goid) noexcept {
+  try {
+    priority(goid) = yield_band - ++yields_;
+  } catch (...) {
+    // Out of memory for the table: the goroutine keeps its priority.
+  }
 }
 
 std::string pct_source::describe() const {

@@ -17,8 +17,9 @@
 //                     [1, STEPS] (default 2000) the goroutine chosen there drops
 //                     below every initial priority. A bug of depth d among n
 //                     goroutines and k steps is found with probability at
-//                     least 1/(n * k^(d-1)) per run. Other choices (select
-//                     order, timer ties, wake order) are uniform.
+//                     least 1/(n * k^(d-1)) per run. A goroutine that yields
+//                     drops below everyone (it waits for another). Other
+//                     choices (select order, timer ties, wake order) are uniform.
 //   replay:FILE       the bytes of FILE.
 //
 // Rejected: a text format for schedules (libFuzzer mutates bytes; one format
@@ -40,12 +41,17 @@ class recording_source : public decision_source {
  public:
   // The choices so far, as schedule bytes.
   const std::string& record() const noexcept { return bytes_; }
+  // A run under this source that takes more scheduling steps ends as a fatal error (a livelock,
+  // or a spin-wait the schedule starves); 0: no limit.
+  void limit_steps(std::uint64_t steps) noexcept { step_limit_ = steps; }
+  std::uint64_t step_limit() const noexcept { return step_limit_; }
 
  protected:
   void note(std::uint32_t k, std::uint32_t n);
 
  private:
   std::string bytes_;
+  std::uint64_t step_limit_ = 0;
 };
 
 class random_source final : public recording_source {
@@ -66,17 +72,19 @@ class pct_source final : public recording_source {
   pct_source(std::uint64_t seed, std::uint32_t depth, std::uint64_t steps);
   std::uint32_t choose(decision what, std::uint32_t n) noexcept override;
   std::uint32_t pick(const candidate* c, std::uint32_t n, std::uint64_t step) noexcept override;
+  void yielded(std::uint64_t goid) noexcept override;
   std::string describe() const override;
 
  private:
   std::uint64_t next() noexcept;
-  std::uint64_t priority(std::uint64_t goid);
+  std::uint64_t& priority(std::uint64_t goid);
   std::uint64_t seed_;
   std::uint32_t depth_;
   std::uint64_t steps_;
   std::uint64_t state_;
   std::vector<std::uint64_t> change_steps_;  // ascending; change point i lowers to priority i + 1
   std::vector<std::uint64_t> priorities_;    // by goroutine id
+  std::uint64_t yields_ = 0;
 };
 
 class bytes_source final : public recording_source {

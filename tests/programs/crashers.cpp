@@ -18,7 +18,9 @@
 #include <thread>
 
 #include "conformance.hpp"
-#include "g.hpp"  // white-box: detail::transition (bad_transition scenario)
+#include "det.hpp"           // white-box: run_deterministic (det_step_limit scenario)
+#include "g.hpp"             // white-box: detail::transition (bad_transition scenario)
+#include "sched_source.hpp"  // white-box: the det_step_limit scenario's source
 
 namespace {
 
@@ -67,6 +69,13 @@ int main(int argc, char** argv) {
 
   if (s == "net_listen") {  // a listener: refused in deterministic mode
     return gmp::run(opts(1), [] { gmp::net::listen_tcp("127.0.0.1", 0); });
+  }
+  if (s == "det_step_limit") {  // a spin on yield that never ends, under a limit of 1000 steps
+    gmp::detail::random_source source(1);
+    source.limit_steps(1000);
+    return gmp::detail::run_deterministic(opts(2), source, [] {
+      for (;;) gmp::yield();
+    });
   }
   if (s == "exit_ok") {
     int rc = gmp::run(opts(2), [] {
