@@ -245,6 +245,8 @@ void deadlock_quiescent() noexcept {
   deadlock::print_pending();
 }
 
+std::int64_t deadlock_next_long_wait() noexcept { return deadlock::next_long_wait(coarse_nanotime()); }
+
 void deadlock_run_stop() noexcept {
   std::unique_lock<std::mutex> hold(deadlock::watch_lock);
   deadlock::run_active = false;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -598,6 +599,22 @@ GMP_NO_SANITIZE_THREAD bool blocked_waits(std::int64_t now, std::int64_t min_ns,
     if (long_ns > 0 && is_lock_wait(v.reason) && waited >= long_ns) long_wait_due = true;
   }
   return any;
+}
+
+GMP_NO_SANITIZE_THREAD std::int64_t next_long_wait(std::int64_t now) noexcept {
+  std::int64_t long_ns = current_settings().long_wait_ns;
+  std::int64_t next = std::numeric_limits<std::int64_t>::max();
+  if (long_ns <= 0) return next;
+  std::uint32_t gen = detail::sched.generation.load(std::memory_order_relaxed);
+  std::size_t n = detail::allgs_count();
+  for (std::size_t i = 0; i < n; i++) {
+    g* gp = detail::allgs_at(i);
+    wait_view v;
+    if (gp->generation != gen || !read_wait(gp, v) || !is_lock_wait(v.reason) || was_reported(gp, v.epoch)) continue;
+    std::int64_t due = gp->wait_since_ns + long_ns;
+    if (due > now && due < next) next = due;
+  }
+  return next;
 }
 
 void analyze(std::int64_t now) {

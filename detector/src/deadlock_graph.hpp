@@ -51,6 +51,9 @@ void check_lock_cycle(detail::g* gp, detail::wait_reason reason, const void* obj
 // Cheap, racy: whether some goroutine of this run has been blocked in an analyzable wait for
 // at least min_ns, and a fingerprint of those waits (changes when the set does).
 bool blocked_waits(std::int64_t now, std::int64_t min_ns, std::uint64_t& fingerprint, bool& long_wait_due);
+// Deterministic mode, the world still: the earliest time after now at which a lock wait not yet
+// reported becomes long (GMP_DEADLOCK_LONG_WAIT); INT64_MAX if none.
+std::int64_t next_long_wait(std::int64_t now) noexcept;
 // With the world stopped: finds the goroutines no one can wake, and long lock waits; submits findings.
 void analyze(std::int64_t now);
 // With the world stopped after main returned: every goroutine of the run still blocked, not yet reported.

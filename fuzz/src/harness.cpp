@@ -8,14 +8,18 @@
 #include "det.hpp"
 #include "env.hpp"
 #include "fatal.hpp"
+#include "findings.hpp"
 
 namespace gmp::fuzz::harness {
 namespace {
 
 constexpr std::uint64_t step_limit = 1'000'000;  // far above any target's run: ~1 s of steps
+constexpr int long_wait_code = 2;                // as a deadlock: a lock that should have been free
 
 const target* the_target = nullptr;
 int the_procs = 2;
+bool long_waits_fail = false;  // GMP_DEADLOCK_LONG_WAIT was set (not 0)
+std::uint64_t findings_seen = 0;
 detail::recording_source* running = nullptr;
 
 const target* pick_target() {
@@ -33,6 +37,16 @@ const target* pick_target() {
   detail::fatal_nodump("gmp::fuzz: GMP_FUZZ_TARGET_NAME=" + std::string(wanted) + ": no such target in this program");
 }
 
+// Whether the run that just ended reported a long lock wait (the findings since the last call).
+bool reported_long_wait() {
+  bool found = false;
+  for (const detail::finding_entry& f : detail::findings_after(findings_seen)) {
+    found = found || f.kind == detail::finding_kind::long_wait;
+    findings_seen = f.seq;
+  }
+  return found;
+}
+
 }  // namespace
 
 void prepare(void (*on_fatal)(int code) noexcept) {
@@ -40,6 +54,8 @@ void prepare(void (*on_fatal)(int code) noexcept) {
   ::setenv("GMP_DEADLOCK", "1", 0);
   the_target = pick_target();
   the_procs = detail::env().maxprocs_set ? detail::env().maxprocs : 2;
+  const char* long_wait = std::getenv("GMP_DEADLOCK_LONG_WAIT");
+  long_waits_fail = long_wait != nullptr && *long_wait != '\0' && std::string(long_wait) != "0";
   detail::fatal_exit_hook = on_fatal;
 }
 
@@ -50,7 +66,12 @@ int procs() noexcept { return the_procs; }
 int execute(detail::recording_source& source) {
   running = &source;
   if (source.step_limit() == 0) source.limit_steps(step_limit);
-  return detail::run_deterministic(gmp::options{the_procs, 0}, source, [] { the_target->body(); });
+  int code = detail::run_deterministic(gmp::options{the_procs, 0}, source, [] { the_target->body(); });
+  if (reported_long_wait() && long_waits_fail && code == 0) {
+    detail::write_stderr("gmp-fuzz: a long lock wait was reported (GMP_DEADLOCK_LONG_WAIT is set): a failure\n");
+    code = long_wait_code;
+  }
+  return code;
 }
 
 detail::recording_source* current_source() noexcept { return running; }

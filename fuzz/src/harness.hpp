@@ -7,7 +7,8 @@
 //      GMP_FUZZ_TARGET_NAME), GOMAXPROCS from GMP_MAXPROCS, else 2.
 //   2. execute(source): gmp::run of the body with every decision from source, at most a million
 //      scheduling steps unless the source sets its own limit. The oracles:
-//      a nonzero exit code (66 race, 2 deadlock, 3 leak) after the run; a fatal error (the step
+//      a nonzero exit code (66 race, 2 deadlock, 3 leak) after the run, or a long lock wait when
+//      GMP_DEADLOCK_LONG_WAIT is set (exit code 2: virtual time makes it exact); a fatal error (the step
 //      limit's included: a livelock, or a spin-wait the schedule starves), a panic,
 //      a fatal finding or a failed gmp::fuzz::check during it (the runtime ends the process
 //      through exit_fatal, which calls the on_fatal handler given to prepare()).

@@ -25,6 +25,10 @@ void deadlock_run_start() noexcept;
 // Deterministic mode: no goroutine can run (the world is still): analyzes the blocked
 // goroutines if their waits changed since the last analysis, and prints the findings.
 void deadlock_quiescent() noexcept;
+// Deterministic mode, before the virtual clock moves: the earliest later time at which a lock
+// wait becomes long (GMP_DEADLOCK_LONG_WAIT), so that the clock stops there and the next
+// deadlock_quiescent reports it; INT64_MAX if none.
+std::int64_t deadlock_next_long_wait() noexcept;
 // main returned: the watcher stops; call before end_run.
 void deadlock_run_stop() noexcept;
 // After end_run: lists the goroutines still blocked, prints the counts; returns the exit code (0, 2 or 3).

@@ -272,7 +272,7 @@ void det_loop(m* mp) noexcept {
     if (deadlock_on) deadlock_quiescent();
     std::int64_t next = timers_earliest();
     if (next == no_timer) die_all_asleep();
-    advance_clock(next);
+    advance_clock(deadlock_on ? std::min(next, deadlock_next_long_wait()) : next);
   }
 }
 

@@ -876,6 +876,20 @@ TEST_CASE("deadlock kernels: without GMP_DEADLOCK the partial checks are off", "
   }
 }
 
+TEST_CASE("deadlock kernels: long_wait_flush under GMP_SCHED: reported when virtual time reaches 200 ms",
+          "[deadlock][kernel][det]") {
+  std::string procs = GENERATE("1", "2", "4");
+  const kernel& k = find_kernel("long_wait_flush");
+  for (const char* spec : {"random:1", "random:2", "pct:3:3"}) {
+    deadlock_test::env vars = env_of(k);
+    vars.emplace_back("GMP_SCHED", spec);
+    run x = run_scenario(k.name, procs, "1", vars);
+    INFO(spec << " GMP_MAXPROCS=" << procs);
+    CHECK(verdict(k, procs, 1, x) == result::found);
+    CHECK(x.r.err.find("has waited 200ms on sync.Mutex.Lock") != std::string::npos);  // the clock stopped there
+  }
+}
+
 TEST_CASE("deadlock kernels: a 600 ms wait is not long by default (GMP_DEADLOCK_LONG_WAIT unset: 10s)",
           "[deadlock][kernel]") {
   std::string procs = GENERATE("1", "2", "4");
