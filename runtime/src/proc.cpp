@@ -188,14 +188,19 @@ __attribute__((always_inline)) inline g* pick_local(p* pp, bool exclusive) noexc
   return pp->q.get(exclusive);
 }
 
+// gp becomes mp's current G: one more switch to it.
+inline void enter(m* mp, g* gp) noexcept {
+  gp->switches.store(gp->switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  mp->curg.store(gp, std::memory_order_relaxed);
+  count(mp, counter::switches);
+}
+
 inline void prepare_execute(m* mp, p* pp, g* gp) noexcept {
   transition(gp, gstatus::runnable, gstatus::running);
-  gp->switches.store(gp->switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // on the line
-  gp->last_p.store(pp->id, std::memory_order_relaxed);                                              // just written
-  mp->curg.store(gp, std::memory_order_relaxed);
+  gp->last_p.store(pp->id, std::memory_order_relaxed);
+  enter(mp, gp);
   set_preempt(mp, false);
   pp->schedtick.store(pp->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  count(mp, counter::switches);
 }
 
 // The G to switch to directly from a goroutine, or nullptr (go through g0).
@@ -203,12 +208,25 @@ g* next_direct(p* pp) noexcept {
   return sched.gcwaiting.load(std::memory_order_relaxed) ? nullptr : pick_local(pp, only_p());
 }
 
+// Switches mp from context `from` (cur's, or g0's when cur is nullptr) to `to`; after(mp, cur)
+// runs on the other side once `from` is off its stack. Returns when `from` is resumed, perhaps on
+// another M; never if final.
+__attribute__((always_inline)) inline void jump(m* mp, context& from, context& to, g* cur, void (*after)(m*, g*),
+                                                bool final) noexcept {
+  mp->after = after;
+  mp->after_g = cur;
+  if (final) {
+    context_switch(from, to, mp->eh_globals, mp, true);
+    __builtin_unreachable();
+  }
+  context* self = context_switch(from, to, mp->eh_globals, mp);
+  run_after(static_cast<m*>(self->m));
+}
+
 // Leaves cur for next (nullptr: the M's g0): after(mp, cur) runs once cur is
 // off its stack. Returns when cur is resumed, perhaps on another M.
 __attribute__((always_inline)) inline void switch_to(m* mp, p* pp, g* cur, g* next, void (*after)(m*, g*),
                                                      bool final) noexcept {
-  mp->after = after;
-  mp->after_g = cur;
   context* to = &mp->g0;
   if (next != nullptr) {
     prepare_execute(mp, pp, next);
@@ -216,12 +234,7 @@ __attribute__((always_inline)) inline void switch_to(m* mp, p* pp, g* cur, g* ne
   } else {
     mp->curg.store(nullptr, std::memory_order_relaxed);
   }
-  if (final) {
-    context_switch(cur->ctx, *to, mp->eh_globals, mp, true);
-    __builtin_unreachable();
-  }
-  context* self = context_switch(cur->ctx, *to, mp->eh_globals, mp);
-  run_after(static_cast<m*>(self->m));
+  jump(mp, cur->ctx, *to, cur, after, final);
 }
 
 void switch_out(m* mp, g* cur, void (*after)(m*, g*), bool final) noexcept {
@@ -238,9 +251,7 @@ void det_switch(m* mp, p* pp, g* cur, g* next, bool resumed, void (*after)(m*, g
   if (next == nullptr) {
     mp->curg.store(nullptr, std::memory_order_relaxed);
   } else if (resumed) {  // it stopped at a safe point while still running on pp
-    next->switches.store(next->switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    mp->curg.store(next, std::memory_order_relaxed);
-    count(mp, counter::switches);
+    enter(mp, next);
   } else {
     prepare_execute(mp, pp, next);
   }
@@ -249,16 +260,9 @@ void det_switch(m* mp, p* pp, g* cur, g* next, bool resumed, void (*after)(m*, g
     mark_switch(false);
     return;
   }
-  mp->after = after;
-  mp->after_g = cur;
   context& from = cur != nullptr ? cur->ctx : mp->g0;
   context& to = next != nullptr ? next->ctx : mp->g0;
-  if (final) {
-    context_switch(from, to, mp->eh_globals, mp, true);
-    __builtin_unreachable();
-  }
-  context* self = context_switch(from, to, mp->eh_globals, mp);
-  run_after(static_cast<m*>(self->m));
+  jump(mp, from, to, cur, after, final);
 }
 
 namespace {
