@@ -16,6 +16,7 @@
 
 #include "deadlock_hooks.hpp"
 #include "fatal.hpp"
+#include "hooks.hpp"
 #include "names.hpp"
 #include "park.hpp"
 #include "preempt.hpp"
@@ -341,6 +342,7 @@ std::string describe(const event& e, std::uint64_t self) {
       if (self == e.other && self != 0) return s + "wakes " + g;
       return s + (own ? "" : g + " ") + "woken by " + (e.other == 0 ? std::string("a timer") : other);
     case ev::go:
+      if (e.goid == 0) return s + (self == e.other ? "" : other + " ") + "created by gmp::run";  // main
       if (self == e.other && self != 0) return s + "created by " + g;
       return s + (own ? "" : g + " ") + "go -> " + other;
     case ev::exit: return s + (own ? "" : g + " ") + "exits";
@@ -380,13 +382,51 @@ void cover_park(const g* gp, wait_reason reason, std::uint32_t object) noexcept 
 
 std::string schedule_text() { return det.source != nullptr ? det.source->describe() : "?"; }
 
+// The trace's view of the runtime: its go, park, ready and exit events, through the runtime's
+// hooks (hooks.hpp), each passed on to the observer installed before the run, if any.
+class trace_observer final : public runtime_hooks {
+ public:
+  runtime_hooks* next = nullptr;
+
+  void on_go(g* parent, g* child) noexcept override {
+    record(event{0, ev::go, -1, parent != nullptr ? parent->id : 0, child->id, 0, 0});
+    if (next != nullptr) next->on_go(parent, child);
+  }
+
+  void on_park(g* gp, wait_reason reason, const void* object) noexcept override {
+    std::uint32_t number = 0;
+    try {
+      number = object_number(object);
+    } catch (...) {
+    }
+    record(event{0, ev::park, gp->last_p.load(std::memory_order_relaxed), gp->id, 0, static_cast<std::uint32_t>(reason),
+                 number});
+    if (det_coverage_hook != nullptr) cover_park(gp, reason, number);
+    if (next != nullptr) next->on_park(gp, reason, object);
+  }
+
+  void on_ready(g* waker, g* gp) noexcept override {
+    std::uint64_t by = det.firing_timers || waker == nullptr ? 0 : waker->id;
+    record(event{0, ev::ready, -1, gp->id, by, 0, 0});
+    if (det_coverage_hook != nullptr && by != 0) {
+      det_coverage_hook(pair_feature(site_signature(waker), ~site_signature(gp)));
+    }
+    if (next != nullptr) next->on_ready(waker, gp);
+  }
+
+  void on_exit(g* gp) noexcept override {
+    record(event{0, ev::exit, gp->last_p.load(std::memory_order_relaxed), gp->id, 0, 0, 0});
+    if (next != nullptr) next->on_exit(gp);
+  }
+};
+
+trace_observer tracer;
+
 }  // namespace
 
 void (*det_coverage_hook)(std::uint32_t feature) noexcept = nullptr;
 
-void det_run(recording_source& source, int procs) noexcept {
-  if (det_m == nullptr) det_m = make_det_m();
-  m* mp = det_m;
+void det_begin(recording_source& source, int procs) noexcept {
   det = det_state{};
   last_op_on.clear();
   det.source = &source;
@@ -395,6 +435,13 @@ void det_run(recording_source& source, int procs) noexcept {
   det.running.assign(static_cast<std::size_t>(procs), nullptr);
   virtual_now.store(virtual_epoch_ns, std::memory_order_relaxed);
   sched.coarse_clock.store(virtual_epoch_ns, std::memory_order_relaxed);
+  tracer.next = active_hooks.load(std::memory_order_relaxed);
+  active_hooks.store(&tracer, std::memory_order_relaxed);
+}
+
+void det_run() noexcept {
+  if (det_m == nullptr) det_m = make_det_m();
+  m* mp = det_m;
   tls_m = mp;
   gmp_preempt_flag = &mp->preempt;
   mp->eh_globals = context_adopt_thread(mp->g0);
@@ -405,7 +452,8 @@ void det_run(recording_source& source, int procs) noexcept {
   mp->curg.store(nullptr, std::memory_order_relaxed);
   tls_m = nullptr;
   gmp_preempt_flag = nullptr;
-  last_summary = det_summary{source.describe(), procs, det.steps, det.trace.hash, source.record()};
+  active_hooks.store(tracer.next, std::memory_order_relaxed);
+  last_summary = det_summary{det.source->describe(), det.procs, det.steps, det.trace.hash, det.source->record()};
 }
 
 det_summary det_last_summary() { return last_summary; }
@@ -461,28 +509,6 @@ void ready_in_decided_order(std::vector<g*>& woken) noexcept {
 }
 
 void det_main_exited() noexcept { det.main_exited = true; }
-
-void det_note_park(g* gp, wait_reason reason, const void* object) noexcept {
-  std::uint32_t number = 0;
-  try {
-    number = object_number(object);
-  } catch (...) {
-  }
-  record(event{0, ev::park, gp->last_p.load(std::memory_order_relaxed), gp->id, 0, static_cast<std::uint32_t>(reason), number});
-  if (det_coverage_hook != nullptr) cover_park(gp, reason, number);
-}
-
-void det_note_ready(g* waker, g* gp) noexcept {
-  std::uint64_t by = det.firing_timers || waker == nullptr ? 0 : waker->id;
-  record(event{0, ev::ready, -1, gp->id, by, 0, 0});
-  if (det_coverage_hook != nullptr && by != 0) det_coverage_hook(pair_feature(site_signature(waker), ~site_signature(gp)));
-}
-
-void det_note_go(g* parent, g* child) noexcept {
-  record(event{0, ev::go, -1, parent != nullptr ? parent->id : 0, child->id, 0, 0});
-}
-
-void det_note_exit(g* gp) noexcept { record(event{0, ev::exit, gp->last_p.load(std::memory_order_relaxed), gp->id, 0, 0, 0}); }
 
 void det_note_decision(decision what, std::uint32_t n, std::uint32_t k) noexcept {
   record(event{0, ev::decide, -1, 0, n, static_cast<std::uint32_t>(what), k});

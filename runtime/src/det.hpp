@@ -69,8 +69,12 @@ inline bool det_mode() noexcept { return sched.det.load(std::memory_order_relaxe
 
 // gmp::run(o, main_fn) with every decision from source (the fuzz harness's bytes).
 int run_deterministic(const options& o, recording_source& source, std::function<void()> main_fn);
-// gmp::run in deterministic mode: runs main (queued, every P idle) to its return on this thread.
-void det_run(recording_source& source, int procs) noexcept;
+// A deterministic run starts (before main is made): a fresh trace and clock, and the trace
+// observes the runtime's go, park, ready and exit events through its hooks (hooks.hpp).
+void det_begin(recording_source& source, int procs) noexcept;
+// gmp::run in deterministic mode: runs main (queued, every P idle) to its return on this thread;
+// the hooks installed before det_begin are back when it returns.
+void det_run() noexcept;
 // The after-run summary of the last deterministic run.
 struct det_summary {
   std::string schedule;  // the source's describe()
@@ -94,11 +98,7 @@ void det_main_exited() noexcept;
 // running on pp if resumed. after(mp, cur) runs on the other side (proc.cpp).
 void det_switch(m* mp, p* pp, g* cur, g* next, bool resumed, void (*after)(m*, g*), bool final) noexcept;
 
-// Trace events (the runtime's park, ready, go and exit; the decisions of choose()).
-void det_note_park(g* gp, wait_reason reason, const void* object) noexcept;
-void det_note_ready(g* waker, g* gp) noexcept;
-void det_note_go(g* parent, g* child) noexcept;
-void det_note_exit(g* gp) noexcept;
+// A trace event for a decision of choose() (the runtime's other events come through its hooks).
 void det_note_decision(decision what, std::uint32_t n, std::uint32_t k) noexcept;
 // Interleaving coverage (the fuzz harness sets it): called with a feature of the schedule
 // for each park, the ordered pair of the last two operations on its object (by reason and

@@ -1,9 +1,11 @@
-// hooks.hpp: the narrow interface through which the runtime tells observers
-// (the detector, the monitor) about goroutine life and every park and wake-up.
+// hooks.hpp: the narrow interface through which the runtime tells an observer
+// about goroutine life and every park and wake-up.
 //
 // Every goroutine creation, park, wake-up and exit passes through proc.cpp's
 // spawn_commit, park, ready and goexit, which call the installed hooks. With
-// none installed the cost is one relaxed load of a null pointer.
+// none installed the cost is one relaxed load of a null pointer. Observers
+// chain: one installed over another passes each event on (deterministic
+// mode's trace, det.cpp, is installed for a run over whatever was there).
 #pragma once
 
 #include <atomic>

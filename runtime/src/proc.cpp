@@ -363,7 +363,6 @@ void g_entry(bctx::transfer_t t) noexcept;
   if (GMP_UNLIKELY(gp->race != nullptr)) race_go_end(gp);
   if (GMP_UNLIKELY(deadlock_on)) deadlock_exit(gp);
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_exit(gp);
-  if (GMP_UNLIKELY(det_mode())) det_note_exit(gp);
   count(mp, counter::exited);
   if (gp->is_main) {
     gp->is_main = false;
@@ -796,7 +795,6 @@ void park(wait_reason reason, const void* object, void (*unlock)(void*), void* l
   gp->wait_object = object;
   gp->wait_since_ns = sched.coarse_clock.load(std::memory_order_relaxed);
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_park(gp, reason, object);
-  if (GMP_UNLIKELY(det_mode())) det_note_park(gp, reason, object);
   if (GMP_UNLIKELY(deadlock_on)) deadlock_park(gp, reason, object);
   count(mp, counter::parks);
   mp->after_unlock = unlock;
@@ -812,7 +810,6 @@ void ready(g* gp) noexcept {
   transition(gp, gstatus::waiting, gstatus::runnable);
   m* mp = tls_m;  // once, before any switch
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_ready(mp ? mp->curg.load(std::memory_order_relaxed) : nullptr, gp);
-  if (GMP_UNLIKELY(det_mode())) det_note_ready(mp ? mp->curg.load(std::memory_order_relaxed) : nullptr, gp);
   p* pp = mp ? mp->cur_p.load(std::memory_order_relaxed) : nullptr;
   if (pp != nullptr) {
     runq_put(pp, gp, true);
@@ -869,7 +866,6 @@ void spawn_commit(spawn_slot slot, void (*entry)(void*), const site& where) {
   if (GMP_UNLIKELY(race_on)) race_go_start(parent, gp);
   tsan_release(gp);  // the closure and everything before the `go`, for g_entry
   if (auto* h = hooks(); GMP_UNLIKELY(h != nullptr)) h->on_go(parent, gp);
-  if (GMP_UNLIKELY(det_mode())) det_note_go(parent, gp);
   if (pp == nullptr) {  // main, before any M runs; or a thread outside the runtime
     {
       spin_guard hold(sched.lock);
@@ -928,6 +924,7 @@ int run_main(const options& o, std::function<void()> main_fn, recording_source* 
   active_policy.store(source, std::memory_order_relaxed);
   int procs = o.maxprocs > 0 ? o.maxprocs : env().maxprocs;
   procs = std::clamp(procs, 1, max_procs);
+  if (source != nullptr) det_begin(*source, procs);
   {
     spin_guard hold(sched.lock);
     procresize(procs);
@@ -954,7 +951,7 @@ int run_main(const options& o, std::function<void()> main_fn, recording_source* 
       spin_guard hold(sched.lock);
       pidle_put(p0);
     }
-    det_run(*source, procs);
+    det_run();
   } else {
     sysmon_start();
     if (deadlock_on) deadlock_run_start();
