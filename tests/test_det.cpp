@@ -317,27 +317,35 @@ TEST_CASE("PCT: a goroutine that yields drops below every other, the latest yiel
   CHECK(pct.pick(c.data(), 3, 4) == top);  // the earliest yielder is now the highest of the three
 }
 
-TEST_CASE("PCT: a goroutine spinning on yield lets the one it waits for run (every seed ends)", "[det]") {
+// A poller that waits for the goroutine it started by spinning on yield (main, below).
+void poll_until_stopped(std::vector<int>& order) {
+  gmp::atomic<bool> stop{false};
+  gmp::chan<int> exited(0);
+  gmp::go([&] {
+    while (!stop.load()) gmp::yield();  // outranking main, or chosen by choice 0, it would starve main
+    exited.send(1);
+  });
+  for (int i = 0; i < 5; i++) gmp::yield();
+  stop.store(true);
+  order.push_back(exited.recv().value_or(0));
+}
+
+TEST_CASE("a goroutine spinning on yield lets the one it waits for run: PCT, and the empty schedule", "[det]") {
   int procs = GENERATE(1, 2, 4);
   for (std::uint64_t seed = 1; seed <= 300; seed++) {
     pct_source pct(seed, 3, 100);
     pct.limit_steps(100'000);  // without the demotion, some seeds spin until this fatal limit
-    outcome o = run_with(pct, procs, [](std::vector<int>& order) {
-      gmp::atomic<bool> stop{false};
-      gmp::chan<int> exited(0);
-      gmp::go([&] {
-        while (!stop.load()) gmp::yield();  // a poller: outranking main would starve it forever
-        exited.send(1);
-      });
-      for (int i = 0; i < 5; i++) gmp::yield();
-      stop.store(true);
-      order.push_back(exited.recv().value_or(0));
-    });
+    outcome o = run_with(pct, procs, poll_until_stopped);
     INFO("seed " << seed);
     CHECK(o.code == 0);
     CHECK(o.order == std::vector<int>{1});
     CHECK(o.summary.steps < 1000);
   }
+  bytes_source zeros("", "empty");  // choice 0 at every step: at a yield, another goroutine
+  zeros.limit_steps(100'000);
+  outcome o = run_with(zeros, procs, poll_until_stopped);
+  CHECK(o.order == std::vector<int>{1});
+  CHECK(o.summary.steps < 1000);
 }
 
 namespace {

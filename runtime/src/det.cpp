@@ -480,6 +480,10 @@ void det_yield(m* mp, g* cur) noexcept {
   runq_put(own, cur, false);
   fire_due_timers(mp);
   list_candidates(nullptr, nullptr);
+  // The yielder comes last, so that choice 0 (and exhausted bytes) lets another goroutine run,
+  // as Go's Gosched does: a loop polling with yield never starves the goroutine it waits for.
+  auto self = std::find_if(det.cands.begin(), det.cands.end(), [cur](const candidate& c) { return c.gp == cur; });
+  if (self != det.cands.end()) std::rotate(self, self + 1, det.cands.end());
   candidate c = det.cands[decide_step()];  // cur at least
   run_candidate(mp, cur, c, nullptr, false);
 }

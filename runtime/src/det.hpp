@@ -27,7 +27,9 @@
 //      runnext, its ring, the global queue, else the head of the next P's
 //      ring: a steal); and, at a safe point, the head of the current P's own
 //      queue, which preempts the current G to its ring's tail (as sysmon
-//      would) if no idle P can take it instead. A G appears at most once.
+//      would) if no idle P can take it instead. A G appears at most once. At a
+//      yield the yielder is listed last (choice 0 lets another G run, as
+//      Go's Gosched does).
 //   3. One candidate is chosen: with one, no decision is asked; else the
 //      source picks (decision::next_step). The step counter moves at every
 //      scheduling point.
