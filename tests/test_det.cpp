@@ -348,6 +348,34 @@ TEST_CASE("a goroutine spinning on yield lets the one it waits for run: PCT, and
   CHECK(o.summary.steps < 1000);
 }
 
+TEST_CASE("a goroutine spinning through safe points is preempted after a time slice, whatever the schedule", "[det]") {
+  int procs = GENERATE(1, 2);
+  auto spin_until_stopped = [](std::vector<int>& order) {
+    bool stop = false;  // one OS thread: a plain flag is enough to test the scheduling
+    gmp::chan<int> exited(0);
+    gmp::go([&] {
+      long spins = 0;
+      while (!stop) gmp::preempt_point(), spins++;
+      exited.send(spins > 0 ? 1 : 2);
+    });
+    gmp::yield();  // the spinner runs, and main waits in a queue
+    stop = true;
+    order.push_back(exited.recv().value_or(0));
+  };
+  bytes_source zeros("", "empty");  // choice 0 everywhere: "no switch" at each of the spinner's safe points
+  zeros.limit_steps(100'000);
+  outcome o = run_with(zeros, procs, spin_until_stopped);
+  CHECK(o.order == std::vector<int>{1});
+  CHECK(o.summary.steps > 10'000);  // it ran a whole slice first
+  CHECK(o.summary.steps < 20'000);
+  for (std::uint64_t seed = 1; seed <= 20; seed++) {
+    pct_source pct(seed, 1, 100);  // no change point: only the slice can demote a top-priority spinner
+    pct.limit_steps(100'000);
+    INFO("pct seed " << seed);
+    CHECK(run_with(pct, procs, spin_until_stopped).order == std::vector<int>{1});
+  }
+}
+
 namespace {
 std::set<std::uint32_t>* features_seen = nullptr;
 void collect_feature(std::uint32_t f) noexcept { features_seen->insert(f); }

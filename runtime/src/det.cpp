@@ -29,6 +29,11 @@ namespace {
 constexpr std::int64_t virtual_epoch_ns = 946'684'800'000'000'000;  // 2000-01-01 00:00:00 UTC
 constexpr std::size_t per_goroutine_events = 16;
 constexpr std::size_t recent_events = 32;
+// Go's sysmon preempts a goroutine that has run 10 ms. A goroutine that went on through this many
+// safe points in a row is treated as if it yielded there: listed last (so choice 0, exhausted
+// bytes included, switches) and demoted by a priority source. So a spin on a flag through safe
+// points cannot starve the goroutine that would set it, whatever the schedule.
+constexpr std::uint64_t time_slice_steps = 10'000;
 
 enum class ev : std::uint8_t { run, park, ready, go, exit, yield, preempt, clock, decide };
 
@@ -60,6 +65,7 @@ struct det_state {
   bool firing_timers = false;  // wake-ups come from timers, not from the current G
   std::uint64_t steps = 0;
   std::uint64_t step_limit = 0;  // source->step_limit()
+  std::uint64_t slice_steps = 0;  // safe points the running goroutine went on through, in a row
   trace_state trace;
 };
 
@@ -194,6 +200,7 @@ std::uint32_t decide_step() noexcept {
 
 // Runs candidate c (protocol step 4); cur (nullptr: g0) leaves with after.
 void run_candidate(m* mp, g* cur, const candidate& c, void (*after)(m*, g*), bool final) noexcept {
+  det.slice_steps = 0;
   p* pp = all_ps()[static_cast<std::size_t>(c.p)];
   bool resumed = c.source == candidate::from::running;
   if (!resumed) take_off_queue(c.gp);
@@ -496,12 +503,16 @@ void det_preempt_point(m* mp) noexcept {
   det_check_invariants(mp);
   fire_due_timers(mp);
   list_candidates(cur, own);
-  std::uint32_t k = decide_step();
-  if (k == 0) {
+  if (det.slice_steps >= time_slice_steps && det.cands.size() > 1) {  // sysmon's preemption: see time_slice_steps
+    det.source->yielded(cur->id);
+    std::rotate(det.cands.begin(), det.cands.begin() + 1, det.cands.end());
+  }
+  candidate c = det.cands[decide_step()];
+  if (c.gp == cur) {
+    det.slice_steps++;
     mark_switch(false);
     return;
   }
-  candidate c = det.cands[k];
   run_candidate(mp, cur, c, nullptr, false);
 }
 

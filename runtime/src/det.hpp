@@ -29,7 +29,8 @@
 //      queue, which preempts the current G to its ring's tail (as sysmon
 //      would) if no idle P can take it instead. A G appears at most once. At a
 //      yield the yielder is listed last (choice 0 lets another G run, as
-//      Go's Gosched does).
+//      Go's Gosched does), and so is a G that went on through 10,000 safe
+//      points in a row (sysmon's time slice; a priority source demotes it).
 //   3. One candidate is chosen: with one, no decision is asked; else the
 //      source picks (decision::next_step). The step counter moves at every
 //      scheduling point.
