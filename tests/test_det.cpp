@@ -284,10 +284,17 @@ TEST_CASE("GMP_SCHED values are checked with clear messages", "[det]") {
   }
 }
 
+namespace {
+// Candidates for goroutines 1..n.
+std::vector<gmp::detail::candidate> candidates(std::size_t n) {
+  std::vector<gmp::detail::candidate> c(n);
+  for (std::size_t i = 0; i < n; i++) c[i].goid = i + 1;
+  return c;
+}
+}  // namespace
+
 TEST_CASE("PCT: the highest-priority candidate runs, and a change point demotes it", "[det]") {
-  using gmp::detail::candidate;
-  std::vector<candidate> c(3);
-  for (std::size_t i = 0; i < c.size(); i++) c[i].goid = i + 1;
+  auto c = candidates(3);
   pct_source never(9, 1, 100);  // depth 1: no change point
   std::uint32_t first = never.pick(c.data(), 3, 1);
   for (std::uint64_t step = 2; step < 50; step++) CHECK(never.pick(c.data(), 3, step) == first);
@@ -301,9 +308,7 @@ TEST_CASE("PCT: the highest-priority candidate runs, and a change point demotes 
 }
 
 TEST_CASE("PCT: a goroutine that yields drops below every other, the latest yielder lowest", "[det]") {
-  using gmp::detail::candidate;
-  std::vector<candidate> c(3);
-  for (std::size_t i = 0; i < c.size(); i++) c[i].goid = i + 1;
+  auto c = candidates(3);
   pct_source pct(5, 1, 100);  // depth 1: no change point
   std::uint32_t top = pct.pick(c.data(), 3, 1);
   pct.yielded(c[top].goid);
