@@ -1,7 +1,6 @@
 // sched_source.cpp: random, PCT and byte-driven decision sources (design in sched_source.hpp).
 #include "sched_source.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -82,8 +81,8 @@ std::string random_source::describe() const { return "random:" + std::to_string(
 
 pct_source::pct_source(std::uint64_t seed, std::uint32_t depth, std::uint64_t steps)
     : seed_(seed), depth_(depth), steps_(steps), state_(seed) {
+  // Unsorted, as in the paper: which change point demotes lower is independent of which comes first.
   for (std::uint32_t i = 1; i < depth_; i++) change_steps_.push_back(1 + next() % steps_);
-  std::sort(change_steps_.begin(), change_steps_.end());
 }
 
 std::uint64_t pct_source::next() noexcept { return splitmix(state_); }

@@ -82,7 +82,7 @@ class pct_source final : public recording_source {
   std::uint32_t depth_;
   std::uint64_t steps_;
   std::uint64_t state_;
-  std::vector<std::uint64_t> change_steps_;  // ascending; change point i lowers to priority i + 1
+  std::vector<std::uint64_t> change_steps_;  // change point i demotes to the i-th lowest priority of its band
   std::vector<std::uint64_t> priorities_;    // by goroutine id
   std::uint64_t yields_ = 0;
 };
