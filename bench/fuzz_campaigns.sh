@@ -98,6 +98,7 @@ pattern_of() {
       inversion) p+="${p:+|}^WARNING: lock-order inversion" ;;
       at_exit) p+="${p:+|}^leak: goroutine [0-9]+ still blocked when main returned" ;;
       all_asleep) p+="${p:+|}^fatal error: all goroutines are asleep" ;;
+      panic) p+="${p:+|}^panic: " ;;
       long_wait) p+="${p:+|}^long wait: goroutine" ;;
       *) die "unknown kind '$k' in $KERNEL_LIST" ;;
     esac

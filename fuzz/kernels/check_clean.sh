@@ -29,7 +29,7 @@ for name in $names; do
   if [[ $engine == libfuzzer ]]; then
     tries=("-seed=1 -runs=$runs -max_total_time=60 -artifact_prefix=$dir/$name-")
   else
-    tries=("--runs $runs --seed 1 --save-dir $dir" "--runs $runs --seed 1 --schedule pct --pct-steps 2000 --save-dir $dir")
+    tries=("--runs $runs --seed 1 --save-dir $dir" "--runs $runs --seed 1 --schedule pct --save-dir $dir")
   fi
   for args in "${tries[@]}"; do
     # shellcheck disable=SC2086 # args is a word list

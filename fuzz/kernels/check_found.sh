@@ -4,7 +4,8 @@
 # failing schedule, and that the binary run on that file fails again with the same finding and
 # the same trace hash (an exact replay).
 #
-#   ENGINE   driver (the seed driver: random schedules from seed 1) or libfuzzer (-seed=1)
+#   ENGINE   driver (the seed driver: random schedules from seed 1, PCT when GMP_FUZZ_SEARCH=pct)
+#            or libfuzzer (-seed=1)
 #   BINARY   fuzz_kernels_race or fuzz_kernels_deadlock (kernel_target.hpp)
 #   KERNEL   the scenario (GMP_KERNEL)
 #   KIND     what the finding must be; several joined by '|' accept any of them:
@@ -14,6 +15,8 @@
 #              inversion   WARNING: lock-order inversion
 #              at_exit     leak: goroutine N still blocked when main returned
 #              all_asleep  fatal error: all goroutines are asleep
+#              panic       panic: ... (unrecovered)
+#              long_wait   long wait: goroutine N has waited ... (GMP_DEADLOCK_LONG_WAIT set)
 # Unlike fuzz/check_found.sh (whose kernels fail a gmp::fuzz::check), the finding here is a
 # detector's report; both the search and the replay must show it.
 set -uo pipefail
@@ -30,6 +33,8 @@ for k in "${kinds[@]}"; do
     inversion) p='^WARNING: lock-order inversion' ;;
     at_exit) p='^leak: goroutine [0-9]+ still blocked when main returned' ;;
     all_asleep) p='^fatal error: all goroutines are asleep' ;;
+    panic) p='^panic: ' ;;
+    long_wait) p='^long wait: goroutine' ;;
     *) echo "$0: unknown KIND '$k'" >&2; exit 2 ;;
   esac
   pattern+="${pattern:+|}$p"
@@ -41,7 +46,9 @@ if [[ $engine == libfuzzer ]]; then
   "$target" -seed=1 -runs="$limit" -max_total_time=60 -print_final_stats=1 -artifact_prefix="$dir/" \
     >"$dir/search.log" 2>&1
 else
-  "$target" --runs "$limit" --save-dir "$dir" >"$dir/search.log" 2>&1
+  schedule=()
+  [[ ${GMP_FUZZ_SEARCH:-random} == pct ]] && schedule=(--schedule pct)
+  "$target" --runs "$limit" "${schedule[@]}" --save-dir "$dir" >"$dir/search.log" 2>&1
 fi
 status=$?
 crash=$(ls "$dir"/crash-* 2>/dev/null | head -1)
