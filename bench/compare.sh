@@ -32,9 +32,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_args "$@"
 
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$BENCH_DIR")
-NCPU=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 REPS=${REPS:-5}

@@ -1,11 +1,17 @@
-# bench/lib.sh: what the benchmark scripts (compare.sh, echo.sh, preempt_cost.sh, race_overhead.sh) share.
+# bench/lib.sh: what the benchmark scripts (compare.sh, echo.sh, preempt_cost.sh, race_overhead.sh,
+# deadlock_overhead.sh, monitor_overhead.sh, fuzz_campaigns.sh) share.
 # Sourced after `set -euo pipefail`; the calling script's name prefixes every message.
+#   BENCH_DIR, ROOT, NCPU    bench/, the gmp checkout, the CPU count
 #   bench_args "$@"          -h prints the script's header comment; any argument else exits 2
 #   die MSG / note MSG       an error (exit 1) / a progress line, on stderr
 #   step NAME LOG CMD...     runs CMD with its output in LOG; on failure shows its end and dies
 #   median                   the median of the numbers on stdin, %.3f
 #   fail_run ...             reports a failed run and counts it in $failures (compare.sh, race_overhead.sh)
+# shellcheck shell=bash disable=SC2034 # the variables are the sourcing scripts'
 BENCH_SCRIPT=${0##*/}
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+NCPU=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
 
 die() { echo "$BENCH_SCRIPT: error: $*" >&2; exit 1; }
 note() { echo "$BENCH_SCRIPT: $*" >&2; }

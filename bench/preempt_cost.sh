@@ -17,11 +17,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_args "$@"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench/preempt}
 REPS=${REPS:-7}
 FIB_N=${FIB_N:-32}
-JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+JOBS=${JOBS:-$NCPU}
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || { echo "preempt_cost.sh: REPS must be a positive integer, not '$REPS'" >&2; exit 2; }
 [[ $FIB_N =~ ^[0-9]+$ && $FIB_N -ge 10 && $FIB_N -le 45 ]] ||
   { echo "preempt_cost.sh: FIB_N must be an integer from 10 to 45, not '$FIB_N'" >&2; exit 2; }
