@@ -4,8 +4,8 @@
 #
 # Per kernel, CAMPAIGNS campaigns of each engine, each run until the kernel's finding or CAP
 # executions, all at GMP_MAXPROCS=PROCS (the fuzz harness's default, 2):
-#   random     the seed driver (g++ build), campaign k from seed 1000*k+1:
-#              fuzz_kernels_<suite> --runs CAP --seed 1000k+1
+#   random     the seed driver (g++ build), campaign k from seed k*CAP+1:
+#              fuzz_kernels_<suite> --runs CAP --seed k*CAP+1 (the campaigns' seeds never overlap)
 #   PCT        the same with --schedule pct --pct-depth PCT_DEPTH (the driver's adaptive step bound)
 #   libFuzzer  the clang build: fuzz_kernels_<suite> -seed=k -runs=CAP -print_final_stats=1;
 #              executions = stat::number_of_executed_units of the crashing run
@@ -48,9 +48,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_args "$@"
 
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(dirname "$BENCH_DIR")
-NCPU=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-fuzz}
 CLANG_BUILD_DIR=${CLANG_BUILD_DIR:-$ROOT/build-fuzz-clang}
 LIBFUZZER=${LIBFUZZER:-1}
@@ -165,7 +162,7 @@ campaign() {  # campaign ENGINE(random|pct|libfuzzer) KERNEL K
   set +e
   case $engine in
     random | pct)
-      local -a args=(--runs "$CAP" --seed $((1000 * k + 1)) --save-dir "$dir")
+      local -a args=(--runs "$CAP" --seed $((k * CAP + 1)) --save-dir "$dir")
       [[ $engine == pct ]] && args+=(--schedule pct --pct-depth "$PCT_DEPTH")
       env "${envs[@]}" timeout "$CAMPAIGN_TIMEOUT" "$(binary driver "$suite")" "${args[@]}" >"$log" 2>&1
       status=$?
@@ -205,7 +202,7 @@ campaign() {  # campaign ENGINE(random|pct|libfuzzer) KERNEL K
 process_campaign() {  # process_campaign ENGINE(random|pct) K
   local engine=$1 k=$2 n seed spec out
   for ((n = 1; n <= PROCESS_CAP; n++)); do
-    seed=$((1000 * k + n))
+    seed=$((k * PROCESS_CAP + n))
     spec="random:$seed"
     [[ $engine == pct ]] && spec="pct:$seed:$PCT_DEPTH"
     out=$(GMP_RACE=1 GMP_DEADLOCK=1 GMP_MAXPROCS=$PROCS GMP_SCHED=$spec timeout 60 "$PROGRAM_deadlock" \
@@ -249,8 +246,12 @@ plain_runs() {  # plain_runs KERNEL PATTERN
   echo "$found/$PLAIN_RUNS"
 }
 
-with_commas() { printf "%'d" "$1" 2>/dev/null || echo "$1"; }
-CAP_SHOWN=$(LC_NUMERIC=en_US.UTF-8 with_commas "$CAP")
+with_commas() {  # 100000 -> 100,000 (no locale needed)
+  local n=$1 out=""
+  while ((${#n} > 3)); do out=",${n: -3}$out" n=${n:0:${#n}-3}; done
+  echo "$n$out"
+}
+CAP_SHOWN=$(with_commas "$CAP")
 
 ENGINES=(random pct)
 [[ $HAVE_LIBFUZZER == 1 ]] && ENGINES+=(libfuzzer)

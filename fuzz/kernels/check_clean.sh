@@ -5,12 +5,6 @@
 # (driver: random schedules from seed 1, then PCT depth 3 from seed 1; libfuzzer: -runs=RUNS
 # from -seed=1) without a finding, each kind within 120 s. The scenarios come from the binary
 # (GMP_KERNEL=list), so a twin added to the suite is checked without a change here.
-#
-# PCT runs with a step bound of 2000 (GMP_SCHED's default), not the driver's adaptive one (the
-# most steps so far, at least 100): PCT never ends a run in which a goroutine spins on
-# gmp::yield() waiting for a lower-priority one once its change points are spent, and with a
-# bound of 100 flag_without_atomic_norace's poll loop does so at seed 96
-# (docs/fuzz-campaigns.md, "PCT and spin loops").
 set -uo pipefail
 [[ $# -ge 5 ]] || { echo "usage: $0 ENGINE BINARY WORKDIR RUNS SELECT [EXCLUDED...]" >&2; exit 2; }
 engine=$1 target=$2 dir=$3 runs=$4 select=$5
