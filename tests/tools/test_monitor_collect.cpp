@@ -114,7 +114,12 @@ TEST_CASE("collect: parked goroutines keep their records, moved ones change at t
 TEST_CASE("collect: a state's start is its first collect's time, kept while the goroutine stays in it") {
   run_procs(1, [&] {
     gmp::chan<int> park(0);
-    gmp::go([park] { park.recv(); });
+    gmp::wait_group exited;
+    exited.add(1);
+    gmp::go([park, &exited] {
+      park.recv();
+      exited.done();
+    });
     gmp::yield();  // the receiver parks
     state_snapshot s;
     collect_snapshot(s);
@@ -142,5 +147,6 @@ TEST_CASE("collect: a state's start is its first collect's time, kept while the 
     collect_snapshot(s);  // no switch in between
     CHECK(s.gs[main_i].since_ns == resumed_at);
     park.close();
+    exited.wait();  // its copy of park is freed before the run ends
   });
 }
