@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# fuzz_campaigns.sh: how many executions each engine needs to find each bug kernel of tests/race
-# and tests/deadlock (fuzz/kernels/kernels.txt), next to how often a plain run finds it.
+# fuzz_campaigns.sh: how many executions each engine needs to find each bug kernel of tests/race,
+# tests/deadlock and fuzz/deep (fuzz/kernels/kernels.txt), next to how often a plain run finds it.
 #
 # Per kernel, CAMPAIGNS campaigns of each engine, each run until the kernel's finding or CAP
 # executions, all at GMP_MAXPROCS=PROCS (the fuzz harness's default, 2):
@@ -11,17 +11,19 @@
 #              executions = stat::number_of_executed_units of the crashing run
 # A cell is the median of the campaigns, with the range when they differ; "> CAP" where the
 # median campaign did not find it, "hang" for a campaign that did not end in CAMPAIGN_TIMEOUT.
-# plain: the suite's own program (gmp_race_programs / gmp_deadlock_programs KERNEL) run
-# PLAIN_RUNS times as separate processes without GMP_SCHED (GMP_RACE=1 for the race suite,
-# GMP_DEADLOCK=1 for the deadlock suite), counting the runs whose stderr has the finding.
+# plain: the suite's own program (gmp_race_programs / gmp_deadlock_programs / gmp_deep_programs
+# KERNEL) run PLAIN_RUNS times as separate processes without GMP_SCHED (GMP_RACE=1 for the race
+# suite, GMP_DEADLOCK=1 for the deadlock suite, both for the deep suite), counting the runs whose
+# stderr has the finding.
 #
 # abba_transfer_racy's lock-order inversion is reported on every schedule, which ends every
 # campaign at execution 1; an extra row counts the executions until the deadlock itself, one
 # process per execution (GMP_SCHED=random:S / pct:S:DEPTH on gmp_deadlock_programs, up to
 # PROCESS_CAP processes; libFuzzer: n/a).
 #
-# Then the fixed twins (every scenario of the binaries that is not a kernel): TWIN_RUNS
-# executions of each engine from seed 1, which must show no finding.
+# Then the fixed twins (every scenario of the binaries that is not a kernel; race: *_norace, deep:
+# *_fixed), of the suites that KERNELS names a kernel of: TWIN_RUNS executions of each engine
+# from seed 1, which must show no finding.
 #
 # Usage: bench/fuzz_campaigns.sh [-h]
 # Environment (all optional):
@@ -97,6 +99,7 @@ pattern_of() {
       all_asleep) p+="${p:+|}^fatal error: all goroutines are asleep" ;;
       panic) p+="${p:+|}^panic: " ;;
       long_wait) p+="${p:+|}^long wait: goroutine" ;;
+      check) p+="${p:+|}^gmp::fuzz::check failed: " ;;
       *) die "unknown kind '$k' in $KERNEL_LIST" ;;
     esac
   done
@@ -107,7 +110,8 @@ pattern_of() {
 command -v cmake >/dev/null 2>&1 || die "cmake not found"
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/fuzz_campaigns.XXXXXX")
 trap 'rm -rf "$LOGS"' EXIT
-targets=(fuzz_kernels_race fuzz_kernels_deadlock gmp_race_programs gmp_deadlock_programs)
+targets=(fuzz_kernels_race fuzz_kernels_deadlock fuzz_kernels_deep gmp_race_programs gmp_deadlock_programs
+  gmp_deep_programs)
 if [[ ! -f $BUILD_DIR/CMakeCache.txt ]]; then
   step "configuring gmp (g++, RelWithDebInfo) in $BUILD_DIR" "$LOGS/configure.log" \
     cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGMP_BUILD_TESTS=ON -DGMP_FUZZ_ENGINE=driver
@@ -115,11 +119,13 @@ fi
 step "building ${targets[*]} in $BUILD_DIR" "$LOGS/build.log" cmake --build "$BUILD_DIR" --target "${targets[@]}" -j "$JOBS"
 DRIVER_RACE=$BUILD_DIR/fuzz/kernels/fuzz_kernels_race
 DRIVER_DEADLOCK=$BUILD_DIR/fuzz/kernels/fuzz_kernels_deadlock
+DRIVER_DEEP=$BUILD_DIR/fuzz/deep/fuzz_kernels_deep
 is_libfuzzer() { grep -qa print_final_stats "$1"; }  # libFuzzer's flags are in its binaries
 ! is_libfuzzer "$DRIVER_RACE" ||
   die "$BUILD_DIR builds its fuzz targets with libFuzzer; give a g++ (driver engine) build as BUILD_DIR"
 PROGRAM_race=$BUILD_DIR/tests/race/gmp_race_programs
 PROGRAM_deadlock=$BUILD_DIR/tests/deadlock/gmp_deadlock_programs
+PROGRAM_deep=$BUILD_DIR/fuzz/deep/gmp_deep_programs
 
 HAVE_LIBFUZZER=0
 if [[ $LIBFUZZER == 1 ]]; then
@@ -129,8 +135,8 @@ if [[ $LIBFUZZER == 1 ]]; then
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
   fi
   if [[ -f $CLANG_BUILD_DIR/CMakeCache.txt ]]; then
-    step "building fuzz_kernels_race fuzz_kernels_deadlock in $CLANG_BUILD_DIR" "$LOGS/build-clang.log" \
-      cmake --build "$CLANG_BUILD_DIR" --target fuzz_kernels_race fuzz_kernels_deadlock -j "$JOBS"
+    step "building fuzz_kernels_race fuzz_kernels_deadlock fuzz_kernels_deep in $CLANG_BUILD_DIR" "$LOGS/build-clang.log" \
+      cmake --build "$CLANG_BUILD_DIR" --target fuzz_kernels_race fuzz_kernels_deadlock fuzz_kernels_deep -j "$JOBS"
     if is_libfuzzer "$CLANG_BUILD_DIR/fuzz/kernels/fuzz_kernels_race"; then
       HAVE_LIBFUZZER=1
     else
@@ -142,13 +148,16 @@ if [[ $LIBFUZZER == 1 ]]; then
 fi
 LIBFUZZER_RACE=$CLANG_BUILD_DIR/fuzz/kernels/fuzz_kernels_race
 LIBFUZZER_DEADLOCK=$CLANG_BUILD_DIR/fuzz/kernels/fuzz_kernels_deadlock
+LIBFUZZER_DEEP=$CLANG_BUILD_DIR/fuzz/deep/fuzz_kernels_deep
 
 binary() {  # binary ENGINE SUITE
   case $1:$2 in
     driver:race) echo "$DRIVER_RACE" ;;
     driver:deadlock) echo "$DRIVER_DEADLOCK" ;;
+    driver:deep) echo "$DRIVER_DEEP" ;;
     libfuzzer:race) echo "$LIBFUZZER_RACE" ;;
     libfuzzer:deadlock) echo "$LIBFUZZER_DEADLOCK" ;;
+    libfuzzer:deep) echo "$LIBFUZZER_DEEP" ;;
   esac
 }
 
@@ -237,7 +246,11 @@ cell() {
 plain_runs() {  # plain_runs KERNEL PATTERN
   local kernel=$1 pattern=$2 suite=${K_SUITE[$1]} program detector
   program=PROGRAM_$suite
-  detector=$([[ $suite == race ]] && echo GMP_RACE=1 || echo GMP_DEADLOCK=1)
+  case $suite in
+    race) detector=GMP_RACE=1 ;;
+    deadlock) detector=GMP_DEADLOCK=1 ;;
+    deep) detector="GMP_RACE=1 GMP_DEADLOCK=1" ;;  # the fuzz harness's oracles: both detectors
+  esac
   local found
   # shellcheck disable=SC2016 # expanded by the inner bash
   found=$(seq "$PLAIN_RUNS" | xargs -P "$PLAIN_JOBS" -I{} env $detector GMP_MAXPROCS="$PROCS" ${K_ENV[$kernel]} \
@@ -293,10 +306,15 @@ done
 twin_failures=0
 TWIN_ROWS=()
 if [[ $TWIN_RUNS -gt 0 ]]; then
-  for suite in race deadlock; do
+  for suite in race deadlock deep; do
+    # Only the suites of the kernels asked for (KERNELS): all three by default.
+    suite_asked=0
+    for k in "${KERNELS[@]}"; do [[ ${K_SUITE[$k]} == "$suite" ]] && suite_asked=1; done
+    [[ $suite_asked == 1 ]] || continue
     for twin in $(GMP_KERNEL=list "$(binary driver $suite)" --runs 1); do
       [[ -n ${K_SUITE[$twin]:-} ]] && continue
       [[ $suite == race && $twin != *_norace ]] && continue
+      [[ $suite == deep && $twin != *_fixed ]] && continue
       row="| $twin |"
       for engine in random pct libfuzzer; do
         if [[ $engine == libfuzzer && $HAVE_LIBFUZZER == 0 ]]; then

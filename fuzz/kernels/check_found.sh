@@ -6,7 +6,7 @@
 #
 #   ENGINE   driver (the seed driver: random schedules from seed 1, PCT when GMP_FUZZ_SEARCH=pct)
 #            or libfuzzer (-seed=1)
-#   BINARY   fuzz_kernels_race or fuzz_kernels_deadlock (kernel_target.hpp)
+#   BINARY   fuzz_kernels_race, fuzz_kernels_deadlock or fuzz_kernels_deep (kernel_target.hpp)
 #   KERNEL   the scenario (GMP_KERNEL)
 #   KIND     what the finding must be; several joined by '|' accept any of them:
 #              race        WARNING: DATA RACE
@@ -17,6 +17,7 @@
 #              all_asleep  fatal error: all goroutines are asleep
 #              panic       panic: ... (unrecovered)
 #              long_wait   long wait: goroutine N has waited ... (GMP_DEADLOCK_LONG_WAIT set)
+#              check       gmp::fuzz::check failed: ... (fuzz/deep's kernels)
 # Unlike fuzz/check_found.sh (whose kernels fail a gmp::fuzz::check), the finding here is a
 # detector's report; both the search and the replay must show it.
 set -uo pipefail
@@ -35,6 +36,7 @@ for k in "${kinds[@]}"; do
     all_asleep) p='^fatal error: all goroutines are asleep' ;;
     panic) p='^panic: ' ;;
     long_wait) p='^long wait: goroutine' ;;
+    check) p='^gmp::fuzz::check failed: ' ;;
     *) echo "$0: unknown KIND '$k'" >&2; exit 2 ;;
   esac
   pattern+="${pattern:+|}$p"
