@@ -142,11 +142,12 @@ void write_sched(json_writer& w, const state_snapshot& s) {
 // frame, new ones included; the gone ids after).
 void write_goroutines(json_writer& w, const state_snapshot& s, bool delta, client_view& view) {
   std::vector<std::uint64_t> gone;
-  if (!delta) view.sent_ids.clear();
   if (delta) {
     for (std::size_t i = s.gs.size(); i < view.sent_ids.size(); i++) {
       if (view.sent_ids[i] != 0) gone.push_back(view.sent_ids[i]);
     }
+  } else {
+    view.sent_ids.clear();
   }
   view.sent_ids.resize(s.gs.size(), 0);
   w.key("goroutines").begin_array();
