@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "findings.hpp"
+#include "platform.hpp"
 #include "monitor.hpp"
 #include "race_print.hpp"
 #include "race_stack.hpp"
@@ -190,6 +191,7 @@ void configure(const options& o) {
 
 void submit(const raw_report& r) noexcept {
   state& s = st();
+  gmp::detail::no_preempt holding_queue;  // a switch here could come back to queue_mu on this thread
   job j{r};
   {
     std::unique_lock<std::mutex> hold(s.queue_mu);

@@ -193,6 +193,7 @@ std::uint32_t decide_step() noexcept {
   }
   auto n = static_cast<std::uint32_t>(det.cands.size());
   if (n < 2) return 0;
+  no_preempt deciding;  // the source's bookkeeping may call a user's instrumented copy (preempt.hpp)
   std::uint32_t k = det.source->pick(det.cands.data(), n, det.steps) % n;
   record(event{0, ev::decide, -1, 0, n, static_cast<std::uint32_t>(decision::next_step), k});
   return k;
@@ -429,6 +430,16 @@ class trace_observer final : public runtime_hooks {
 
 trace_observer tracer;
 
+// cur gives way, at a yield or at the end of its time slice (time_slice_steps): the source
+// lowers it (PCT) and it is listed last among the candidates, so that choice 0 (and exhausted
+// bytes) runs another goroutine, as Go's Gosched does: a loop polling with yield never starves
+// the goroutine it waits for.
+void give_way(g* cur) noexcept {
+  det.source->yielded(cur->id);
+  auto self = std::find_if(det.cands.begin(), det.cands.end(), [cur](const candidate& c) { return c.gp == cur; });
+  if (self != det.cands.end()) std::rotate(self, self + 1, det.cands.end());
+}
+
 }  // namespace
 
 void (*det_coverage_hook)(std::uint32_t feature) noexcept = nullptr;
@@ -481,16 +492,12 @@ void det_switch_out(m* mp, g* cur, void (*after)(m*, g*), bool final) noexcept {
 void det_yield(m* mp, g* cur) noexcept {
   p* own = mp->cur_p.load(std::memory_order_relaxed);
   record(event{0, ev::yield, own->id, cur->id, 0, 0, 0});
-  det.source->yielded(cur->id);
   transition(cur, gstatus::running, gstatus::runnable);
   det.running[static_cast<std::size_t>(own->id)] = nullptr;
   runq_put(own, cur, false);
   fire_due_timers(mp);
   list_candidates(nullptr, nullptr);
-  // The yielder comes last, so that choice 0 (and exhausted bytes) lets another goroutine run,
-  // as Go's Gosched does: a loop polling with yield never starves the goroutine it waits for.
-  auto self = std::find_if(det.cands.begin(), det.cands.end(), [cur](const candidate& c) { return c.gp == cur; });
-  if (self != det.cands.end()) std::rotate(self, self + 1, det.cands.end());
+  give_way(cur);
   candidate c = det.cands[decide_step()];  // cur at least
   run_candidate(mp, cur, c, nullptr, false);
 }
@@ -503,10 +510,7 @@ void det_preempt_point(m* mp) noexcept {
   det_check_invariants(mp);
   fire_due_timers(mp);
   list_candidates(cur, own);
-  if (det.slice_steps >= time_slice_steps && det.cands.size() > 1) {  // sysmon's preemption: see time_slice_steps
-    det.source->yielded(cur->id);
-    std::rotate(det.cands.begin(), det.cands.begin() + 1, det.cands.end());
-  }
+  if (det.slice_steps >= time_slice_steps && det.cands.size() > 1) give_way(cur);  // sysmon's preemption
   candidate c = det.cands[decide_step()];
   if (c.gp == cur) {
     det.slice_steps++;

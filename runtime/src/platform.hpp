@@ -46,18 +46,26 @@
 namespace gmp::detail {
 
 // Runtime critical sections this thread is in, where a preemption safe point
-// does not yield (preempt.hpp): element moves under a channel lock and, where
-// runtime_marks_critical, spinlocks held.
+// does not yield (preempt.hpp): spinlocks held, element moves under a channel
+// lock, decisions of deterministic mode.
 extern constinit thread_local int preempt_off __attribute__((tls_model("initial-exec")));
 
-// Whether the runtime marks its own critical sections for preemption: only an
-// unoptimized runtime calls inline library functions out of line, where the
-// linker may pick a user's copy built with gmp_enable_preemption.
-#if defined(__OPTIMIZE__)
-inline constexpr bool runtime_marks_critical = false;
-#else
-inline constexpr bool runtime_marks_critical = true;
-#endif
+// No safe point yields while one exists, if `on` (runtime state is held across calls that may
+// reach a safe point: user code, or library code the linker took from user code).
+class no_preempt {
+ public:
+  explicit no_preempt(bool on = true) noexcept : on_(on) {
+    if (on_) ++preempt_off;
+  }
+  ~no_preempt() {
+    if (on_) --preempt_off;
+  }
+  no_preempt(const no_preempt&) = delete;
+  no_preempt& operator=(const no_preempt&) = delete;
+
+ private:
+  bool on_;
+};
 
 // The unit of false sharing: fields written by different cores go on different lines.
 constexpr std::size_t cache_line = 64;
@@ -82,18 +90,18 @@ void futex_wake(std::atomic<std::uint32_t>* word, int n) noexcept;
 class GMP_CAPABILITY("mutex") spinlock {
  public:
   void lock() noexcept GMP_ACQUIRE() {
-    if constexpr (runtime_marks_critical) ++preempt_off;
+    ++preempt_off;
     if (GMP_LIKELY(!word_.exchange(1, std::memory_order_acquire))) return;
     lock_slow();
   }
   bool try_lock() noexcept GMP_TRY_ACQUIRE(true) {
     if (word_.load(std::memory_order_relaxed) || word_.exchange(1, std::memory_order_acquire)) return false;
-    if constexpr (runtime_marks_critical) ++preempt_off;
+    ++preempt_off;
     return true;
   }
   void unlock() noexcept GMP_RELEASE() {
     word_.store(0, std::memory_order_release);
-    if constexpr (runtime_marks_critical) --preempt_off;
+    --preempt_off;
   }
 
  private:

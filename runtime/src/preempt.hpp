@@ -11,16 +11,16 @@
 //   that it runs after everything queued locally; its P first fires its due
 //   timers (Go's schedule() checks them at every switch).
 //   A safe point yields only outside the runtime's critical sections.
-//   preempt_off counts element moves under a channel lock for element types
-//   with user-written moves (perhaps built with gmp_enable_preemption; the
-//   element functions themselves are never instrumented). An unoptimized runtime can
-//   also reach a function-entry safe point itself: it calls inline library
-//   functions out of line, and the linker may pick the user's instrumented
-//   copy. Such builds (runtime_marks_critical, platform.hpp) also count
-//   spinlocks held in preempt_off and mark a switch in progress with
-//   in_switch (from taking the next G off a queue to running on its stack;
-//   run_after clears it); optimized builds inline those functions and pay
-//   nothing for it.
+//   The runtime reaches function-entry safe points itself: it calls library
+//   templates out of line (std::string's members, which libstdc++ 12
+//   instantiates in every C++20 translation unit; vector growth), and the
+//   linker keeps one copy of each, perhaps the user's instrumented one. So
+//   preempt_off counts the spinlocks held, element moves under a channel
+//   lock (element types with user-written moves; the element functions
+//   themselves are never instrumented) and the decisions of deterministic
+//   mode; in_switch marks a switch in progress (from taking the next G off a
+//   queue to running on its stack; run_after clears it). Both are a store to
+//   a thread-local word.
 //
 // Rejected: signals and asynchronous preemption (Go 1.14+ needs stack maps
 // and safe-point metadata that C++ does not have); a flag per G (one more
@@ -32,13 +32,11 @@
 namespace gmp::detail {
 
 // A goroutine switch is in progress on this thread (set before a G is taken off a queue,
-// cleared by the receiving side's run_after); kept only where runtime_marks_critical.
+// cleared by the receiving side's run_after).
 extern constinit thread_local bool in_switch __attribute__((tls_model("initial-exec")));
 
-// Marks (or ends) a switch in progress, in builds that need it (platform.hpp).
-inline void mark_switch(bool on) noexcept {
-  if constexpr (runtime_marks_critical) in_switch = on;
-}
+// Marks (or ends) a switch in progress.
+inline void mark_switch(bool on) noexcept { in_switch = on; }
 
 // Asks the G running on pp to yield at its next safe point (sysmon).
 void preempt_one(p* pp) noexcept;
@@ -50,22 +48,6 @@ inline void preempt_check() noexcept {
   m* mp = tls_m;
   if (GMP_UNLIKELY(mp != nullptr && preempt_requested(mp))) preempt_yield(mp);
 }
-
-// No safe point yields while one exists, if `on` (a runtime lock is held around user code).
-class no_preempt {
- public:
-  explicit no_preempt(bool on = true) noexcept : on_(on) {
-    if (on_) ++preempt_off;
-  }
-  ~no_preempt() {
-    if (on_) --preempt_off;
-  }
-  no_preempt(const no_preempt&) = delete;
-  no_preempt& operator=(const no_preempt&) = delete;
-
- private:
-  bool on_;
-};
 
 }  // namespace gmp::detail
 

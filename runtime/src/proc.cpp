@@ -101,6 +101,7 @@ std::uint32_t fastrand(std::uint32_t& state) noexcept {
 
 __attribute__((noinline)) std::uint32_t decide_by(decision_source* src, decision what, std::uint32_t n) noexcept {
   if (n < 2) return 0;
+  no_preempt deciding;  // a source's bookkeeping may call a user's instrumented copy (preempt.hpp)
   std::uint32_t k = src->choose(what, n) % n;
   if (det_mode()) det_note_decision(what, n, k);
   return k;

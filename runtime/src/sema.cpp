@@ -83,7 +83,7 @@ void park_unlock(wait_lock& l, wait_reason why, const void* object) noexcept GMP
 }  // namespace
 
 void wait_lock::lock() noexcept {
-  if constexpr (runtime_marks_critical) ++preempt_off;
+  ++preempt_off;
   for (int spins = 0;; spins++) {
     if (word_.load(std::memory_order_relaxed) == 0 && word_.exchange(1, std::memory_order_acquire) == 0) return;
     if (spins < 64) {
@@ -96,7 +96,7 @@ void wait_lock::lock() noexcept {
 
 void wait_lock::unlock() noexcept {
   word_.store(0, std::memory_order_release);
-  if constexpr (runtime_marks_critical) --preempt_off;
+  --preempt_off;
 }
 
 // ---- sema ----
