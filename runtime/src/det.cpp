@@ -4,6 +4,8 @@
 //   1. running[i] is null or a G in status running whose last P is i.
 //   2. No G is in two running slots.
 //   3. The M's current G, if any, is running[cur_p->id].
+//   4. No runtime critical section is open (preempt_off is 0): every spinlock taken has been
+//      released on this thread, and no decision is under way.
 // All the state below is touched by the deterministic thread only.
 #include "det.hpp"
 
@@ -263,6 +265,10 @@ void det_check_invariants(m* mp) noexcept {
   if (cur != nullptr && (pp == nullptr || det.running[static_cast<std::size_t>(pp->id)] != cur)) {
     fatal("gmp: deterministic mode: the running goroutine holds no P slot");
   }
+  if (preempt_off != 0) {
+    fatal("gmp: deterministic mode: a scheduling point inside a runtime critical section (preempt_off " +
+          std::to_string(preempt_off) + ")");
+  }
 }
 
 // ---- the scheduler loop on g0 ----
@@ -506,7 +512,7 @@ void det_preempt_point(m* mp) noexcept {
   g* cur = mp->curg.load(std::memory_order_relaxed);
   p* own = mp->cur_p.load(std::memory_order_relaxed);
   if (cur == nullptr || own == nullptr) return;
-  mark_switch(true);
+  mark_switch(mp, true);
   det_check_invariants(mp);
   fire_due_timers(mp);
   list_candidates(cur, own);
@@ -514,7 +520,7 @@ void det_preempt_point(m* mp) noexcept {
   candidate c = det.cands[decide_step()];
   if (c.gp == cur) {
     det.slice_steps++;
-    mark_switch(false);
+    mark_switch(mp, false);
     return;
   }
   run_candidate(mp, cur, c, nullptr, false);

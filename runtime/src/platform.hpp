@@ -86,13 +86,14 @@ void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected) noexce
 // Wakes up to n sleepers on word.
 void futex_wake(std::atomic<std::uint32_t>* word, int n) noexcept;
 
-// A test-and-test-and-set lock that spins, then yields the OS thread.
+// A test-and-test-and-set lock that spins, then yields the OS thread. While held it counts in
+// preempt_off, inside the held section: an increment before the exchange made a contended
+// channel 1.5x slower (bench_chan_throughput, GOMAXPROCS 2).
 class GMP_CAPABILITY("mutex") spinlock {
  public:
   void lock() noexcept GMP_ACQUIRE() {
+    if (GMP_UNLIKELY(word_.exchange(1, std::memory_order_acquire))) lock_slow();
     ++preempt_off;
-    if (GMP_LIKELY(!word_.exchange(1, std::memory_order_acquire))) return;
-    lock_slow();
   }
   bool try_lock() noexcept GMP_TRY_ACQUIRE(true) {
     if (word_.load(std::memory_order_relaxed) || word_.exchange(1, std::memory_order_acquire)) return false;
@@ -100,8 +101,8 @@ class GMP_CAPABILITY("mutex") spinlock {
     return true;
   }
   void unlock() noexcept GMP_RELEASE() {
-    word_.store(0, std::memory_order_release);
     --preempt_off;
+    word_.store(0, std::memory_order_release);
   }
 
  private:

@@ -8,7 +8,6 @@
 namespace gmp::detail {
 
 constinit thread_local int preempt_off = 0;
-constinit thread_local bool in_switch = false;
 
 void preempt_one(p* pp) noexcept {
   m* mp = pp->owner.load(std::memory_order_acquire);
@@ -18,13 +17,13 @@ void preempt_one(p* pp) noexcept {
 }
 
 void preempt_yield(m* mp) noexcept {
-  if (preempt_off != 0 || in_switch) return;  // inside the runtime: not a safe point
+  if (preempt_off != 0 || mp->switching) return;  // inside the runtime: not a safe point
   if (det_mode()) return det_preempt_point(mp);
-  mark_switch(true);                          // from here on this is a switch
+  mark_switch(mp, true);                          // from here on this is a switch
   g* gp = mp->curg.load(std::memory_order_relaxed);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
   if (gp == nullptr || pp == nullptr) {  // on g0, or in a blocking call (no P)
-    mark_switch(false);
+    mark_switch(mp, false);
     return;
   }
   set_preempt(mp, false);

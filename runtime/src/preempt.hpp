@@ -18,9 +18,9 @@
 //   preempt_off counts the spinlocks held, element moves under a channel
 //   lock (element types with user-written moves; the element functions
 //   themselves are never instrumented) and the decisions of deterministic
-//   mode; in_switch marks a switch in progress (from taking the next G off a
-//   queue to running on its stack; run_after clears it). Both are a store to
-//   a thread-local word.
+//   mode (a thread-local count); m::switching marks a switch in progress (from
+//   taking the next G off a queue to running on its stack; run_after clears
+//   it), a store on the M's hot line.
 //
 // Rejected: signals and asynchronous preemption (Go 1.14+ needs stack maps
 // and safe-point metadata that C++ does not have); a flag per G (one more
@@ -31,12 +31,9 @@
 
 namespace gmp::detail {
 
-// A goroutine switch is in progress on this thread (set before a G is taken off a queue,
-// cleared by the receiving side's run_after).
-extern constinit thread_local bool in_switch __attribute__((tls_model("initial-exec")));
-
-// Marks (or ends) a switch in progress.
-inline void mark_switch(bool on) noexcept { in_switch = on; }
+// Marks (or ends) a switch in progress on mp: set before a G is taken off a queue, cleared by
+// the receiving side's run_after.
+inline void mark_switch(m* mp, bool on) noexcept { mp->switching = on; }
 
 // Asks the G running on pp to yield at its next safe point (sysmon).
 void preempt_one(p* pp) noexcept;

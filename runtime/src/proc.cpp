@@ -123,7 +123,7 @@ std::uint32_t outside_rand = 0x9e3779b9;  // choices made outside any M (rare), 
 // ---- after-switch actions: run by the receiver of a switch, on the same M ----
 
 void run_after(m* mp) noexcept {
-  mark_switch(false);  // the switch that brought this context here is over
+  mark_switch(mp, false);  // the switch that brought this context here is over
   if (auto fn = mp->after) {
     mp->after = nullptr;
     fn(mp, mp->after_g);
@@ -239,7 +239,7 @@ __attribute__((always_inline)) inline void switch_to(m* mp, p* pp, g* cur, g* ne
 }
 
 void switch_out(m* mp, g* cur, void (*after)(m*, g*), bool final) noexcept {
-  mark_switch(true);  // no safe point yields until the next G runs (preempt.hpp)
+  mark_switch(mp, true);  // no safe point yields until the next G runs (preempt.hpp)
   if (GMP_UNLIKELY(det_mode())) return det_switch_out(mp, cur, after, final);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
   switch_to(mp, pp, cur, next_direct(pp), after, final);
@@ -258,7 +258,7 @@ void det_switch(m* mp, p* pp, g* cur, g* next, bool resumed, void (*after)(m*, g
   }
   set_preempt(mp, true);  // every safe point is a scheduling point (det.hpp)
   if (next == cur) {      // a yield that chose the yielder
-    mark_switch(false);
+    mark_switch(mp, false);
     return;
   }
   context& from = cur != nullptr ? cur->ctx : mp->g0;
@@ -743,7 +743,7 @@ void startm(p* pp, bool spinning) noexcept {
 }
 
 void switch_to_g0(m* mp, g* cur, void (*after)(m*, g*)) noexcept {
-  mark_switch(true);
+  mark_switch(mp, true);
   switch_to(mp, nullptr, cur, nullptr, after, false);
 }
 
@@ -989,7 +989,7 @@ void yield() {
     return;
   }
   g* cur = mp->curg.load(std::memory_order_relaxed);
-  mark_switch(true);  // no safe point yields while a G is off the queues here
+  mark_switch(mp, true);  // no safe point yields while a G is off the queues here
   count(mp, counter::yields);
   if (GMP_UNLIKELY(det_mode())) return det_yield(mp, cur);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
@@ -1003,7 +1003,7 @@ void yield() {
     next = globrunq_get(pp, 1);
   }
   if (next == nullptr) {  // nothing else runnable here; idle Ps steal from this one
-    mark_switch(false);
+    mark_switch(mp, false);
     return;
   }
   if (exclusive && pp->q.try_push(cur)) {

@@ -80,6 +80,7 @@ struct alignas(cache_line) m {
   void* after_lock = nullptr;
   eh_state* eh_globals = nullptr;  // this thread's C++ exception globals
   bool preempt = false;  // sysmon asks the running G to yield (cleared at each switch); see preempt_requested
+  bool switching = false;  // a goroutine switch is in progress on this M: no safe point yields (preempt.hpp)
 
   int id = 0;
   context g0;  // the thread's own stack, where the scheduler loop runs

@@ -83,20 +83,20 @@ void park_unlock(wait_lock& l, wait_reason why, const void* object) noexcept GMP
 }  // namespace
 
 void wait_lock::lock() noexcept {
-  ++preempt_off;
   for (int spins = 0;; spins++) {
-    if (word_.load(std::memory_order_relaxed) == 0 && word_.exchange(1, std::memory_order_acquire) == 0) return;
+    if (word_.load(std::memory_order_relaxed) == 0 && word_.exchange(1, std::memory_order_acquire) == 0) break;
     if (spins < 64) {
       cpu_relax();
     } else {
       sched_yield();
     }
   }
+  ++preempt_off;  // inside the held section, as spinlock's
 }
 
 void wait_lock::unlock() noexcept {
-  word_.store(0, std::memory_order_release);
   --preempt_off;
+  word_.store(0, std::memory_order_release);
 }
 
 // ---- sema ----
