@@ -13,6 +13,7 @@
 #include <gmp/gmp.hpp>
 
 #include <string>
+#include <vector>
 
 #include "det.hpp"
 #include "sched_source.hpp"

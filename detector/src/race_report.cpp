@@ -23,8 +23,8 @@
 #include <utility>
 
 #include "findings.hpp"
-#include "platform.hpp"
 #include "monitor.hpp"
+#include "platform.hpp"
 #include "race_print.hpp"
 #include "race_stack.hpp"
 #include "race_symbolize.hpp"

@@ -19,7 +19,7 @@ void preempt_one(p* pp) noexcept {
 void preempt_yield(m* mp) noexcept {
   if (preempt_off != 0 || mp->switching) return;  // inside the runtime: not a safe point
   if (det_mode()) return det_preempt_point(mp);
-  mark_switch(mp, true);                          // from here on this is a switch
+  mark_switch(mp, true);  // from here on this is a switch
   g* gp = mp->curg.load(std::memory_order_relaxed);
   p* pp = mp->cur_p.load(std::memory_order_relaxed);
   if (gp == nullptr || pp == nullptr) {  // on g0, or in a blocking call (no P)

@@ -24,7 +24,10 @@
 //
 // Rejected: signals and asynchronous preemption (Go 1.14+ needs stack maps
 // and safe-point metadata that C++ does not have); a flag per G (one more
-// dependent load on every function entry).
+// dependent load on every function entry); marking critical sections only in
+// unoptimized builds, on the belief that optimized ones inline the library
+// calls (clang with ASan does not: the deep fuzz kernels recursed until their
+// stacks overflowed).
 #pragma once
 
 #include "sched.hpp"
